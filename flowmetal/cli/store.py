@@ -1,0 +1,9 @@
+"""CLI commands: see flowmetal/cli/__init__.py for which live here."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the top-level app."""
