@@ -1,0 +1,417 @@
+"""The global builtin names of Flowmetal (`len`, `sorted`, `print`, `ValueError`, ...).
+
+Plain Flowmetal values are Python values, so each builtin is a thin,
+whitelisted wrapper around Python's own: `len` is Python's `len`, `sorted`
+is Python's `sorted` plus a `key=` that calls back into the VM. Native code
+raises ordinary Python exceptions; the VM converts them
+(`exceptions.from_python`).
+
+Calling convention (the VM's `call_builtin` below is the one way to do it):
+
+    b.fn(*([ctx] if b.needs_vm else []),
+         *([b.bound_self] if b.bound_self is not None else []),
+         *args, **kwargs)
+
+A builtin that calls Flowmetal code (sorted with key=, map, filter, min/max
+with key) or that builds a collection whose size a program controls (list,
+range materialised, str.ljust) is `needs_vm=True` and gets the VM's
+CallContext first.
+
+Differences from Python, for snapshots' sake (no live iterators in a task's
+state): map, filter, zip, enumerate and reversed return lists.
+
+The type names (`int`, `str`, `list`, ...) are Builtins too: calling one
+converts, and `isinstance` maps it to the Python type. Every Builtin a
+program can reach is in `BUILTIN_REGISTRY` under its unique name, so a
+snapshot stores a builtin by name and finds it again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flowmetal.vm import methods, stdlib_json
+from flowmetal.vm.exceptions import EXC_TYPES, exc_repr, exc_str, is_instance
+from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
+
+# The Python types behind the type-name builtins. bool before int matters
+# nowhere here (isinstance(True, int) is True in Python too).
+TYPES: dict[str, type] = {
+    "bool": bool,
+    "int": int,
+    "float": float,
+    "str": str,
+    "list": list,
+    "dict": dict,
+    "set": set,
+    "frozenset": frozenset,
+    "tuple": tuple,
+    "range": range,
+}
+_ATOMS = (type(None), bool, int, float, str)
+
+
+def call_builtin(
+    b: Builtin, ctx: CallContext, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """Call a Builtin following the convention in the module docstring."""
+    prefix: list[Any] = []
+    if b.needs_vm:
+        prefix.append(ctx)
+    if b.bound_self is not None:
+        prefix.append(b.bound_self)
+    return b.fn(*prefix, *args, **kwargs)
+
+
+# --- rendering values: str(), repr(), format() -----------------------------
+
+
+def type_name(v: Any) -> str:
+    """The name Python would give the type of `v` (used in error messages).
+
+    A VM class may set a class attribute `flow_type_name` (e.g. "function").
+    """
+    if isinstance(v, ExcValue):
+        return v.type.name
+    if isinstance(v, ExcType):
+        return "type"
+    if isinstance(v, Builtin):
+        if v.bound_self is None and v.name in TYPES:
+            return "type"
+        return "builtin_function_or_method"
+    named = getattr(type(v), "flow_type_name", None)
+    if isinstance(named, str):
+        return named
+    return type(v).__name__
+
+
+def to_repr(v: Any) -> str:
+    """`repr(v)` for any Flowmetal value, nested VM objects included."""
+    if isinstance(v, _ATOMS):
+        return repr(v)
+    return _repr(v, set())
+
+
+def _repr(v: Any, active: set[int]) -> str:
+    if isinstance(v, _ATOMS):
+        return repr(v)
+    t = type(v)
+    if t is list or t is tuple or t is dict or t is set or t is frozenset:
+        if id(v) in active:  # a container inside itself, as Python shows it
+            return "[...]" if t is list else "{...}"
+        active.add(id(v))
+        try:
+            if t is dict:
+                inner = ", ".join(f"{_repr(k, active)}: {_repr(x, active)}" for k, x in v.items())
+                return "{" + inner + "}"
+            inner = ", ".join(_repr(x, active) for x in v)
+            if t is list:
+                return "[" + inner + "]"
+            if t is tuple:
+                return "(" + inner + (",)" if len(v) == 1 else ")")
+            if not v:
+                return f"{t.__name__}()"
+            return "{" + inner + "}" if t is set else "frozenset({" + inner + "})"
+        finally:
+            active.discard(id(v))
+    if isinstance(v, ExcValue):
+        return exc_repr(v)
+    if isinstance(v, Builtin) and v.bound_self is None and v.name in TYPES:
+        return f"<class '{v.name}'>"
+    return repr(v)  # range, ExcType, Builtin, and the VM's own classes
+
+
+def to_str(v: Any) -> str:
+    """`str(v)` for any Flowmetal value."""
+    if type(v) is str:
+        return v
+    if isinstance(v, ExcValue):
+        return exc_str(v)
+    return to_repr(v)
+
+
+def to_ascii(v: Any) -> str:
+    """`ascii(v)`: repr with non-ASCII characters escaped."""
+    return to_repr(v).encode("ascii", "backslashreplace").decode("ascii")
+
+
+_SPEC_NUMBERS = re.compile(r"\d+")
+_CHEAP_WIDTH = 10_000  # below this, a width or precision cannot hurt
+
+
+def check_width(ctx: CallContext | None, text: str) -> None:
+    """Refuse a format spec whose width/precision would build a string past the size limit."""
+    biggest = max((int(n) for n in _SPEC_NUMBERS.findall(text)), default=0)
+    if biggest > _CHEAP_WIDTH:
+        if ctx is None:
+            raise OverflowError("format width or precision too big")
+        # range(n) is a cheap stand-in with the length the result would have.
+        ctx.check_size(range(biggest))
+
+
+def format_value(v: Any, spec: str = "", ctx: CallContext | None = None) -> str:
+    """`format(v, spec)`, the f-string `{v:spec}`: Python's formatting for plain values."""
+    if not spec:
+        return to_str(v)
+    check_width(ctx, spec)
+    if isinstance(v, _ATOMS):
+        return format(v, spec)
+    raise TypeError(f"unsupported format string passed to {type_name(v)}.__format__")
+
+
+# --- the builtins ------------------------------------------------------------
+
+
+def _materialise(ctx: CallContext, iterable: Any) -> list[Any]:
+    """A list of the items of `iterable`, refusing a range past the size limit before building it."""
+    if type(iterable) is range:
+        ctx.check_size(iterable)
+    return list(iterable)
+
+
+def _len(obj: Any) -> int:
+    if isinstance(obj, list | tuple | dict | set | frozenset | str | range):
+        return len(obj)
+    raise TypeError(f"object of type '{type_name(obj)}' has no len()")
+
+
+def _sorted(ctx: CallContext, iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list:
+    items = _materialise(ctx, iterable)
+    if key is None:
+        items.sort(reverse=reverse)
+        return items
+    keys = [ctx.call(key, x) for x in items]
+    # Sorting the positions by their keys keeps Python's stability, reverse included.
+    order = sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)
+    return [items[i] for i in order]
+
+
+_NO_DEFAULT = object()
+
+
+def _extreme(name: str, pick: Any) -> Any:
+    def fn(ctx: CallContext, *args: Any, key: Any = None, default: Any = _NO_DEFAULT) -> Any:
+        if not args:
+            raise TypeError(f"{name} expected at least 1 argument, got 0")
+        if len(args) == 1:
+            items = _materialise(ctx, args[0])
+        else:
+            if default is not _NO_DEFAULT:
+                raise TypeError(
+                    f"Cannot specify a default for {name}() with multiple positional arguments"
+                )
+            items = list(args)
+        if not items and default is not _NO_DEFAULT:
+            return default
+        if key is None:
+            return pick(items)
+        keys = [ctx.call(key, x) for x in items]
+        # Picking among positions by key keeps Python's rule: the first extreme item wins.
+        return items[pick(range(len(items)), key=keys.__getitem__)] if items else pick(items)
+
+    return fn
+
+
+def _sum(ctx: CallContext, iterable: Any, /, start: Any = 0) -> Any:
+    total = sum(_materialise(ctx, iterable), start)
+    if isinstance(total, list | tuple):
+        ctx.check_size(total)
+    return total
+
+
+def _map(ctx: CallContext, fn: Any, *iterables: Any) -> list:
+    if not iterables:
+        raise TypeError("map() must have at least two arguments.")
+    columns = [_materialise(ctx, it) for it in iterables]
+    return [ctx.call(fn, *xs) for xs in zip(*columns, strict=False)]
+
+
+def _filter(ctx: CallContext, fn: Any, iterable: Any, /) -> list:
+    items = _materialise(ctx, iterable)
+    if fn is None:
+        return [x for x in items if x]
+    return [x for x in items if ctx.call(fn, x)]
+
+
+def _zip(ctx: CallContext, *iterables: Any, strict: bool = False) -> list:
+    return list(zip(*(_materialise(ctx, it) for it in iterables), strict=strict))
+
+
+def _enumerate(ctx: CallContext, iterable: Any, start: int = 0) -> list:
+    return list(enumerate(_materialise(ctx, iterable), start))
+
+
+def _reversed(ctx: CallContext, seq: Any, /) -> list:
+    if type(seq) is range:
+        ctx.check_size(seq)
+    if not isinstance(seq, list | tuple | str | range | dict):
+        raise TypeError(f"'{type_name(seq)}' object is not reversible")
+    return list(reversed(seq))
+
+
+def _python_type(t: Any) -> Any:
+    """The Python type (or ExcType) an isinstance class argument stands for."""
+    if isinstance(t, Builtin) and t.bound_self is None and t.name in TYPES:
+        return TYPES[t.name]
+    if isinstance(t, ExcType):
+        return t
+    if isinstance(t, tuple):
+        return tuple(_python_type(x) for x in t)
+    raise TypeError("isinstance() arg 2 must be a type, a tuple of types, or a union")
+
+
+def _isinstance(obj: Any, classinfo: Any, /) -> bool:
+    target = _python_type(classinfo)
+    return _isinstance_of(obj, target)
+
+
+def _isinstance_of(obj: Any, target: Any) -> bool:
+    if isinstance(target, tuple):
+        return any(_isinstance_of(obj, t) for t in target)
+    if isinstance(target, ExcType):
+        return is_instance(obj, target)
+    return isinstance(obj, target)
+
+
+def _type(obj: Any, /) -> Any:
+    if isinstance(obj, ExcValue):
+        return obj.type
+    name = type(obj).__name__
+    if type(obj) in TYPES.values():
+        return BUILTINS[name]
+    raise TypeError(f"type() of a {type_name(obj)} is not available in Flowmetal")
+
+
+def _collection(kind: type) -> Any:
+    def fn(ctx: CallContext, *args: Any, **kwargs: Any) -> Any:
+        if args and type(args[0]) is range:
+            ctx.check_size(args[0])
+        return ctx.check_size(kind(*args, **kwargs))
+
+    return fn
+
+
+def _str(obj: Any = "", /) -> str:
+    return to_str(obj)
+
+
+def _hash(obj: Any, /) -> int:
+    if isinstance(obj, _ATOMS) or isinstance(obj, tuple | frozenset | range):
+        return hash(obj)  # a tuple holding a list raises TypeError, as in Python
+    raise TypeError(f"unhashable type: '{type_name(obj)}'")
+
+
+def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
+    if mod is None and isinstance(base, int) and isinstance(exp, int) and exp > 0:
+        # An exact power can take minutes to compute: refuse the absurd ones up front.
+        if abs(base) > 1 and exp * abs(base).bit_length() > 100_000_000:
+            raise OverflowError("integer power too large")
+    return pow(base, exp, mod)
+
+
+def _print(ctx: CallContext, *args: Any, sep: str | None = " ", end: str | None = "\n") -> None:
+    sep = " " if sep is None else sep
+    end = "\n" if end is None else end
+    if not isinstance(sep, str) or not isinstance(end, str):
+        raise TypeError("sep and end must be None or a string")
+    text = sep.join(to_str(a) for a in args)
+    # The host receives one line at a time: the usual newline ending is implied.
+    ctx.output(text if end == "\n" else text + end)
+
+
+def _format(ctx: CallContext, value: Any, spec: str = "", /) -> str:
+    return format_value(value, spec, ctx)
+
+
+def _int(*args: Any, **kwargs: Any) -> int:
+    return int(*args, **kwargs)
+
+
+def _float(*args: Any) -> float:
+    return float(*args)
+
+
+def _bool(*args: Any) -> bool:
+    return bool(*args)
+
+
+def _range(*args: Any) -> range:
+    return range(*args)  # lazy; materialising it is what the size limit checks
+
+
+def _callable(obj: Any, /) -> bool:
+    return not isinstance(obj, _ATOMS + (list, tuple, dict, set, frozenset, range, ExcValue))
+
+
+_PLAIN: dict[str, Any] = {
+    "len": _len,
+    "abs": abs,
+    "any": any,
+    "all": all,
+    "isinstance": _isinstance,
+    "type": _type,
+    "repr": to_repr,
+    "ascii": to_ascii,
+    "round": round,
+    "divmod": divmod,
+    "ord": ord,
+    "chr": chr,
+    "hash": _hash,
+    "pow": _pow,
+    "bin": bin,
+    "oct": oct,
+    "hex": hex,
+    "callable": _callable,
+    # type names that convert
+    "int": _int,
+    "float": _float,
+    "str": _str,
+    "bool": _bool,
+    "range": _range,
+}
+_WITH_VM: dict[str, Any] = {
+    "sorted": _sorted,
+    "min": _extreme("min", min),
+    "max": _extreme("max", max),
+    "sum": _sum,
+    "map": _map,
+    "filter": _filter,
+    "zip": _zip,
+    "enumerate": _enumerate,
+    "reversed": _reversed,
+    "print": _print,
+    "format": _format,
+    "list": _collection(list),
+    "dict": _collection(dict),
+    "set": _collection(set),
+    "frozenset": _collection(frozenset),
+    "tuple": _collection(tuple),
+}
+
+BUILTINS: dict[str, Any] = {}
+for _name, _fn in _PLAIN.items():
+    BUILTINS[_name] = Builtin(_name, _fn)
+for _name, _fn in _WITH_VM.items():
+    BUILTINS[_name] = Builtin(_name, _fn, needs_vm=True)
+BUILTINS.update(EXC_TYPES)
+
+BUILTIN_REGISTRY: dict[str, Builtin] = {}
+
+
+def register(b: Builtin) -> Builtin:
+    """Add a Builtin to the registry under its unique name (standard modules call this)."""
+    existing = BUILTIN_REGISTRY.get(b.name)
+    if existing is not None and existing is not b:
+        raise ValueError(f"builtin name {b.name!r} is registered twice")
+    BUILTIN_REGISTRY[b.name] = b
+    return b
+
+
+for _value in BUILTINS.values():
+    if isinstance(_value, Builtin):
+        register(_value)
+for _method in methods.METHODS.values():
+    register(_method)
+for _fn_b in stdlib_json.MODULE.values():
+    register(_fn_b)
