@@ -72,6 +72,9 @@ class StateRecord:
     result: str | None = None
     error: str | None = None
     updated_ms: int = 0
+    # Pending timers as (timer id, absolute deadline ms): the interpreter's deadline
+    # index is rebuilt from them on restore (state.v2).
+    timers: tuple[tuple[str, int], ...] = ()
 
     @property
     def result_value(self) -> JSON:
@@ -384,12 +387,18 @@ def encode_state(record: StateRecord) -> bytes:
             "result": record.result,
             "error": record.error,
             "updated_ms": int(record.updated_ms) or _now_ms(),
+            "timers": [
+                {"id": timer_id, "deadline_ms": int(deadline)}
+                for timer_id, deadline in record.timers
+            ],
         },
     )
 
 
 def decode_state(data: bytes) -> StateRecord:
-    return StateRecord(**_decode("state", data))
+    r = _decode("state", data)
+    r["timers"] = tuple((t["id"], t["deadline_ms"]) for t in r.get("timers") or ())
+    return StateRecord(**r)
 
 
 def encode_program(
