@@ -1,0 +1,140 @@
+"""Root test configuration: the `kafka` marker and the session-wide `kafka` fixture.
+
+Tests that need the real broker ask for the `kafka` fixture (and are marked
+`@pytest.mark.kafka`; asking for the fixture adds the mark anyway). The
+broker is found or started lazily, the first time a test asks for it:
+
+1. FLOWMETAL_BOOTSTRAP set: use that cluster, start nothing;
+2. a broker answers on localhost:9092: use it;
+3. otherwise run `ops/kafka/broker start`, and `stop` it when the session ends.
+
+Tests are isolated by topic prefix and consumer group, not by broker:
+`kafka.settings("name")` gives Settings with a fresh prefix whose topics
+already exist, and a fresh state directory. `pytest -m "not kafka"` runs
+everything else without Java.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flowmetal.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKER_SCRIPT = ROOT / "ops" / "kafka" / "broker"
+DEFAULT_BOOTSTRAP = "localhost:9092"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "kafka: needs the real Kafka broker (started by the session fixture)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that uses the broker is a kafka test, marked or not: `-m "not kafka"` skips it.
+    for item in items:
+        if "kafka" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kafka)
+
+
+def _answers(bootstrap: str, timeout: float = 1.0) -> bool:
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        with socket.create_connection((host or "localhost", int(port)), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class KafkaBroker:
+    """The broker of this test session, and a factory of isolated Settings."""
+
+    def __init__(self, bootstrap: str, state_root: Path) -> None:
+        self.bootstrap = bootstrap
+        self._state_root = state_root
+        self.prefixes: list[str] = []
+
+    def settings(self, name: str = "test", partitions: int = 3) -> Settings:
+        """Settings with a unique topic prefix (topics created) and a fresh state directory."""
+        from flowmetal.kafka import ensure_topics
+
+        clean = re.sub(r"[^A-Za-z0-9_-]+", "-", name)[:60]
+        prefix = f"t{uuid.uuid4().hex[:10]}.{clean}."
+        settings = dataclasses.replace(
+            Settings.from_env(),
+            bootstrap=self.bootstrap,
+            topic_prefix=prefix,
+            partitions=partitions,
+            state_dir=tempfile.mkdtemp(prefix=f"{clean}-", dir=self._state_root),
+        )
+        ensure_topics(settings)
+        self.prefixes.append(prefix)
+        return settings
+
+    def group_id(self, name: str = "group") -> str:
+        """A consumer group id no other test uses."""
+        return f"g{uuid.uuid4().hex[:10]}.{name}"
+
+    def delete_topics(self) -> None:
+        """Best effort: drop this session's topics so a long-lived broker does not fill up."""
+        from flowmetal.kafka import admin
+
+        if not self.prefixes:
+            return
+        client = admin(Settings(bootstrap=self.bootstrap))
+        try:
+            names = [
+                t
+                for t in client.list_topics(timeout=10).topics
+                if any(t.startswith(p) for p in self.prefixes)
+            ]
+            if names:
+                for future in client.delete_topics(names, operation_timeout=30).values():
+                    future.result(timeout=30)
+        except Exception as exc:  # cleanup must never fail the session
+            print(f"kafka fixture: could not delete test topics: {exc}")
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
+    """The session's Kafka broker; see this module's docstring."""
+    started = False
+    bootstrap = os.environ.get("FLOWMETAL_BOOTSTRAP")
+    if not bootstrap:
+        bootstrap = DEFAULT_BOOTSTRAP
+        if not _answers(bootstrap):
+            done = subprocess.run(
+                [str(BROKER_SCRIPT), "start"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            if done.returncode != 0:
+                pytest.fail(
+                    f"could not start the Kafka broker with {BROKER_SCRIPT} start:\n"
+                    f"{done.stdout}{done.stderr}\n"
+                    "(run `pytest -m 'not kafka'` to skip the tests that need it)",
+                    pytrace=False,
+                )
+            started = True
+    broker = KafkaBroker(bootstrap, tmp_path_factory.mktemp("flowmetal-state"))
+    try:
+        yield broker
+    finally:
+        broker.delete_topics()
+        if started:
+            subprocess.run(
+                [str(BROKER_SCRIPT), "stop"], stdin=subprocess.DEVNULL, timeout=120, check=False
+            )
