@@ -46,7 +46,12 @@ from flowmetal import protocol as p
 from flowmetal.errors import FlowmetalError
 from flowmetal.protocol import FINAL_STATUSES, JSON, Message, StepResult, TaskError
 from flowmetal.runner_callbacks import CallbackListener
-from flowmetal.runner_connectors import call_connector, no_connector
+from flowmetal.runner_connectors import (
+    call_connector,
+    close_connectors,
+    no_connector,
+    start_connectors,
+)
 from flowmetal.runner_http import perform_http
 
 
@@ -171,6 +176,7 @@ class LocalRunner:
         await self.listener.start()
         self._client = httpx.AsyncClient(transport=self._transport)
         try:
+            await start_connectors(self.connectors.values())
             self._start(task_id, self.program, entry, args, kwargs, None, None)
             while self._outcome is None:
                 self._step(await self._queue.get())
@@ -221,6 +227,7 @@ class LocalRunner:
             job.cancel()
         if self._jobs:
             await asyncio.gather(*self._jobs, return_exceptions=True)
+        await close_connectors(self.connectors.values())
         if self._client is not None:
             await self._client.aclose()
         await self.listener.close()

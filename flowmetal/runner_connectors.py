@@ -18,6 +18,7 @@ import importlib
 import json
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from flowmetal.errors import FlowmetalError
@@ -68,22 +69,50 @@ def _as_json(value: Any) -> JSON:
 
 
 async def call_connector(connector: Any, request: Request) -> JSON:
-    """Serve one Request with `connector`; return the `response` payload, never raise."""
+    """Serve one Request with `connector`; return the `response` payload, never raise.
+
+    As in the connector SDK, the timeout is the request's or the connector's
+    `default_timeout`, and an exception's `error_type` (the SDK's
+    ConnectorError sets one) names the error the task sees. A local run makes
+    one attempt: retries are the Kafka connector runtime's business."""
+    timeout = request.timeout if request.timeout else getattr(connector, "default_timeout", None)
     try:
-        call = connector.handle(request)
-        value = await (asyncio.wait_for(call, request.timeout) if request.timeout else call)
+        async with asyncio.timeout(timeout):
+            value = await connector.handle(request)
     except asyncio.CancelledError:
         raise
     except TimeoutError:
-        message = f"connector {request.kind!r} did not answer within {request.timeout} s"
+        message = (
+            f"connector {request.kind!r} did not answer request {request.id} within {timeout} s"
+        )
         return {"ok": False, "error": {"type": "Timeout", "message": message}}
     except Exception as exc:
-        return {"ok": False, "error": {"type": type(exc).__name__, "message": str(exc)}}
+        error_type = getattr(exc, "error_type", None) or type(exc).__name__
+        error = {"type": str(error_type), "message": str(exc) or type(exc).__name__}
+        return {"ok": False, "error": error}
     try:
         return {"ok": True, "value": _as_json(value)}
     except (TypeError, ValueError) as exc:
         message = f"connector {request.kind!r} answered with a value that is not JSON: {exc}"
         return {"ok": False, "error": {"type": "ConnectorError", "message": message}}
+
+
+async def start_connectors(connectors: Iterable[Any]) -> None:
+    """Call each connector's optional async `start()` (the SDK's lifecycle hook)."""
+    for connector in connectors:
+        start = getattr(connector, "start", None)
+        if callable(start):
+            await start()
+
+
+async def close_connectors(connectors: Iterable[Any]) -> None:
+    for connector in connectors:
+        close = getattr(connector, "close", None)
+        if callable(close):
+            try:
+                await close()
+            except Exception:  # closing is best effort: the run's outcome stands
+                pass
 
 
 def no_connector(request: Request) -> JSON:
