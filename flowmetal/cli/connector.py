@@ -166,3 +166,31 @@ def http(
 # -- flowmetal connector http-server ---------------------------------------------------------
 # RESERVED for the HTTP server connector's engineer: add the `http-server` command
 # here, as `@connector_app.command("http-server")`.
+
+
+@connector_app.command("http-server")
+def http_server(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    max_body: int = typer.Option(
+        1024 * 1024, "--max-body", help="Largest request body in bytes (413 past it)."
+    ),
+    instance: str | None = typer.Option(
+        None,
+        "--instance",
+        help="Stable name of this server (default: the port): names its read-model folder "
+        "and transactional id. Give each replica its own.",
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Run the HTTP server connector: callbacks, the REST API, /metrics and a web page."""
+    from flowmetal.config import Settings
+    from flowmetal.connectors.http_server import run as serve
+    from flowmetal.errors import ServiceError
+
+    _setup_logging(verbose)
+    try:
+        serve(Settings.from_env(), host=host, port=port, max_body=max_body, instance=instance)
+    except ServiceError as exc:
+        typer.echo(f"flowmetal connector http-server: {exc}", err=True)
+        raise typer.Exit(1) from exc
