@@ -97,6 +97,4 @@ class TimerIndex:
         return best
 
     def count(self) -> int:
-        return sum(
-            len(timers) for part in self._parts.values() for timers in part.pending.values()
-        )
+        return sum(len(timers) for part in self._parts.values() for timers in part.pending.values())

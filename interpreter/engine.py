@@ -1,0 +1,316 @@
+"""The engine: one inbox record in, one step run, the step's records out.
+
+No Kafka client here: the loop (loop.py) hands the engine each consumed
+record, in offset order, and produces what the engine returns inside its
+transaction. For a record the engine:
+
+1. decodes it; an undecodable record, one on the wrong partition, one for an
+   unknown task or (save internal `continue`/`timer` stragglers) for one that
+   has ended becomes a dead letter with the reason and its origin;
+2. loads the task: the memory cache, else the store (RocksDB), else, for a
+   `start`, a new task of the pinned program version; a second `start` for an
+   existing id is ignored, which makes client-chosen task ids idempotent;
+3. runs one step; `Task.step` does not raise for program errors, and if it
+   raises anyway (or the snapshot cannot be taken) the engine fails that task
+   with an InternalError, never the loop;
+4. returns the records: the new `state` on the partition of the consumed
+   record, the routed effects (effects.py), and one `history` event.
+
+The memory cache holds live tasks of the current transaction and after; the
+loop drops the entries of an aborted batch or a revoked partition, after which
+they load again from the store, which only holds committed states.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowmetal.interpreter.effects import Record, finished_effect, message_record, route
+from flowmetal.interpreter.hosting import Programs, ServiceHost
+from flowmetal.interpreter.store import Deadline, TaskStore
+from flowmetal.interpreter.timers import TimerIndex
+
+from flowmetal import wire
+from flowmetal.config import DLQ, HISTORY, STATE, Settings
+from flowmetal.kafka import partition_for
+from flowmetal.protocol import FINAL_STATUSES, MESSAGE_KINDS, Message, StepResult, TaskError
+
+log = logging.getLogger(__name__)
+
+# Messages the interpreter sends a task itself; one arriving after the task ended is
+# an expected race (a timer that was due as it finished), not a dead letter.
+_INTERNAL_KINDS = frozenset({"continue", "timer"})
+
+
+@dataclass
+class LiveTask:
+    """A task the engine has loaded: its VM object (None once ended) and its bookkeeping."""
+
+    task_id: str
+    partition: int
+    program: str
+    version: str
+    vm: Any  # flowmetal.vm.Task, or None when the task has ended
+    status: str
+    timers: dict[str, int] = field(default_factory=dict)
+    state_value: bytes = b""  # the state record as last produced or loaded
+
+
+@dataclass
+class StepOutcome:
+    """What handling one record produced; `task` is set when a task's state changed."""
+
+    records: list[Record] = field(default_factory=list)
+    task: LiveTask | None = None
+
+
+class Engine:
+    """Runs steps for the tasks of the owned partitions."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: TaskStore,
+        programs: Programs,
+        timers: TimerIndex,
+        limits: Any,
+        host: ServiceHost | None = None,
+        clock_ms: Callable[[], int] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.programs = programs
+        self.timers = timers
+        self.limits = limits
+        self.host = host or ServiceHost(settings)
+        self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
+        self.cache: dict[str, LiveTask] = {}
+        self.partitions = settings.partitions
+        self.inbox_topic = settings.topic("inbox")
+
+    # -- the cache ------------------------------------------------------------------------
+
+    def drop(self, task_ids: set[str]) -> None:
+        for task_id in task_ids:
+            self.cache.pop(task_id, None)
+
+    def drop_partition(self, partition: int) -> None:
+        for task_id in [t for t, live in self.cache.items() if live.partition == partition]:
+            del self.cache[task_id]
+
+    def load(self, partition: int, task_id: str) -> LiveTask | None:
+        """The task from the memory cache or the store, or None when it does not exist.
+
+        Raises whatever restoring the VM raises (the caller dead-letters the record)."""
+        live = self.cache.get(task_id)
+        if live is not None:
+            return live
+        value = self.store.get(partition, task_id)
+        if value is None:
+            return None
+        record = wire.decode_state(value)
+        vm = None
+        if record.status not in FINAL_STATUSES:
+            program = self.programs.compiled(record.program, record.version)
+            vm = self._task_class().restore(
+                record.snapshot, program, limits=self.limits, host=self.host
+            )
+        live = LiveTask(
+            task_id,
+            partition,
+            record.program,
+            record.version,
+            vm,
+            record.status,
+            dict(record.timers),
+            value,
+        )
+        self.cache[task_id] = live
+        return live
+
+    @staticmethod
+    def _task_class() -> Any:
+        from flowmetal.vm import Task
+
+        return Task
+
+    # -- one record -----------------------------------------------------------------------
+
+    def handle(
+        self, partition: int, offset: int, key: bytes | None, value: bytes | None
+    ) -> StepOutcome:
+        """Handle the inbox record at (`partition`, `offset`); see the module docstring."""
+        try:
+            message = wire.decode_message(value) if value is not None else None
+        except wire.WireError as exc:
+            return self._dead(key, value, partition, offset, f"undecodable inbox record: {exc}")
+        if message is None:
+            return self._dead(key, value, partition, offset, "inbox record without a value")
+        if message.kind not in MESSAGE_KINDS:
+            reason = f"unknown message kind {message.kind!r}"
+            return self._dead(key, value, partition, offset, reason)
+        if partition_for(message.task_id, self.partitions) != partition:
+            reason = f"message for task {message.task_id!r} is on the wrong partition {partition}"
+            return self._dead(key, value, partition, offset, reason)
+        try:
+            live = self.load(partition, message.task_id)
+        except Exception as exc:  # a program gone from the store, a snapshot we cannot read
+            log.exception("cannot load task %s", message.task_id)
+            reason = f"cannot load task {message.task_id!r}: {type(exc).__name__}: {exc}"
+            return self._dead(key, value, partition, offset, reason)
+        seq = offset + 1
+        if message.kind == "start":
+            if live is not None:
+                log.debug("duplicate start of %s ignored", message.task_id)
+                return StepOutcome()
+            return self._start(partition, seq, message)
+        if live is None:
+            reason = f"no task {message.task_id!r} ({message.kind} message)"
+            return self._dead(key, value, partition, offset, reason)
+        if live.vm is None:
+            if message.kind in _INTERNAL_KINDS:
+                return StepOutcome()
+            reason = (
+                f"task {message.task_id!r} has ended ({live.status}); {message.kind} not delivered"
+            )
+            return self._dead(key, value, partition, offset, reason)
+        return self._step(live, seq, message)
+
+    def _dead(
+        self, key: bytes | None, value: bytes | None, partition: int, offset: int, reason: str
+    ) -> StepOutcome:
+        log.warning("dead letter from %s[%d]@%d: %s", self.inbox_topic, partition, offset, reason)
+        letter = wire.encode_dead_letter(key, value, reason, self.inbox_topic, partition, offset)
+        return StepOutcome([Record(DLQ, key, letter)])
+
+    def _start(self, partition: int, seq: int, message: Message) -> StepOutcome:
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        name = str(payload.get("program") or "")
+        version = str(payload.get("version") or "")
+        parent, parent_request = payload.get("parent"), payload.get("parent_request")
+        live = LiveTask(message.task_id, partition, name, version, None, "running")
+        try:
+            program = self.programs.compiled(name, version or None)
+            live.version = program.version if getattr(program, "version", None) else version
+            live.vm = self._task_class().new(
+                program,
+                message.task_id,
+                entry=str(payload.get("entry") or "main"),
+                args=list(payload.get("args") or []),
+                kwargs=dict(payload.get("kwargs") or {}),
+                parent=parent,
+                parent_request=parent_request,
+                limits=self.limits,
+                host=self.host,
+            )
+        except Exception as exc:  # no such program or version, an entry that does not exist
+            error = TaskError(type(exc).__name__, f"cannot start task: {exc}")
+            result = StepResult("failed", error=error)
+            result.effects.append(finished_effect(message.task_id, parent, parent_request, error))
+            return self._finish(live, seq, message, result, snapshot=b"")
+        self.cache[message.task_id] = live
+        return self._step(live, seq, message)
+
+    def _step(self, live: LiveTask, seq: int, message: Message) -> StepOutcome:
+        if message.kind == "timer" and message.request_id is not None:
+            live.timers.pop(message.request_id, None)
+        try:
+            result = live.vm.step(message)
+            snapshot = b"" if result.status in FINAL_STATUSES else live.vm.snapshot()
+        except Exception as exc:  # a bug of ours or a limit the VM did not turn into an error
+            log.exception("step of task %s failed inside the interpreter", live.task_id)
+            error = TaskError(
+                "InternalError",
+                f"the interpreter could not run this step: {type(exc).__name__}: {exc}",
+            )
+            result = StepResult("failed", error=error)
+            parent = getattr(live.vm, "parent", None)
+            parent_request = getattr(live.vm, "parent_request", None)
+            result.effects.append(finished_effect(live.task_id, parent, parent_request, error))
+            snapshot = b""
+        return self._finish(live, seq, message, result, snapshot)
+
+    def _finish(
+        self, live: LiveTask, seq: int, message: Message, result: StepResult, snapshot: bytes
+    ) -> StepOutcome:
+        now = self.clock_ms()
+        routed = route(
+            live.task_id,
+            result,
+            program=live.program,
+            version=live.version,
+            timers=live.timers,
+            now_ms=now,
+            step_seq=seq,
+            latest_version=self.programs.latest_version,
+        )
+        final = result.status in FINAL_STATUSES
+        live.status = result.status
+        live.timers = {} if final else routed.timers
+        if final:
+            live.vm = None
+        error = None
+        if result.error is not None:
+            error = wire.to_json_text(
+                {
+                    "type": result.error.type,
+                    "message": result.error.message,
+                    "traceback": result.error.traceback,
+                }
+            )
+        state = wire.StateRecord(
+            task_id=live.task_id,
+            status=result.status,
+            program=live.program,
+            version=live.version,
+            snapshot=snapshot,
+            waiting_for=result.waiting_for,
+            result=wire.to_json_text(result.result) if result.status == "done" else None,
+            error=error,
+            updated_ms=now,
+            timers=tuple(sorted(live.timers.items())),
+        )
+        live.state_value = wire.encode_state(state)
+        self.cache[live.task_id] = live
+        self.timers.set_task(live.partition, live.task_id, live.timers)
+        history = wire.encode_history(
+            {
+                "task_id": live.task_id,
+                "seq": seq,
+                "kind": result.status
+                if final
+                else ("started" if message.kind == "start" else "step"),
+                "time": now,
+                "detail": {
+                    "message": {
+                        "kind": message.kind,
+                        "id": message.id,
+                        "request_id": message.request_id,
+                    },
+                    "status": result.status,
+                    "waiting_for": result.waiting_for,
+                    "effects": routed.summary,
+                    "output": result.output,
+                    "result": result.result if result.status == "done" else None,
+                    "error": None if error is None else wire.from_json_text(error),
+                    "inbox": {"partition": live.partition, "offset": seq - 1},
+                },
+            }
+        )
+        records = [
+            Record(STATE, live.task_id, live.state_value, partition=live.partition),
+            *routed.records,
+            Record(HISTORY, live.task_id, history),
+        ]
+        return StepOutcome(records, live)
+
+    # -- timers ---------------------------------------------------------------------------
+
+    def fire(self, partition: int, due: Deadline) -> Record:
+        """The `timer` message of a due timer, into the task's inbox."""
+        message = Message(due.task_id, "timer", f"{due.timer_id}:fired", due.timer_id, None)
+        return message_record(message)

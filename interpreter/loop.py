@@ -1,0 +1,320 @@
+"""The consume–transform–produce loop of one interpreter process (DESIGN.md, exactly-once).
+
+One consumer in the interpreters' group over `inbox` (read_committed, no
+auto-commit) and one transactional producer. A batch is one transaction:
+
+1. consume records, in offset order, and hand each to the engine, which runs
+   one step and returns its records; produce them in the open transaction
+   (the transaction begins with the first record, so idle time commits nothing);
+2. produce `timer` messages for the timers that are due;
+3. when the batch is full (`batch` records) or old (`commit_ms`), send the
+   consumer's positions to the transaction and commit it;
+4. only then write the touched tasks' states to the store (RocksDB), with the
+   partition's checkpoint = 1 + the highest `state` offset of the transaction.
+
+Why step 4 comes after the commit, and takes its offsets from delivery
+reports: the store must never hold a state the log does not, or a restart
+would resume a task from a step that never happened. The transaction's state
+records get their offsets when delivered (transaction.py flushes before it
+commits), which is exactly where the store's copy stands after the commit. A
+crash between step 3 and step 4 leaves the store behind, never ahead, and the
+replay from its checkpoint (restore.py) catches up.
+
+Errors: retriable ones are retried in transaction.py; on an abortable one the
+loop aborts, drops the cached tasks of the batch, reloads the deadline index
+from the store and seeks the consumer back to the committed offsets; fatal or
+fenced ones end the process with a non-zero exit (crash-only: the group hands
+the partitions to someone else). Rebalances: on assignment, restore.py
+restores each partition while it is paused; on revocation the open
+transaction is committed (or aborted) first and the partitions' cache dropped;
+on loss it is aborted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flowmetal.interpreter.engine import Engine, LiveTask
+from flowmetal.interpreter.hosting import Programs, ServiceHost
+from flowmetal.interpreter.restore import Restorer
+from flowmetal.interpreter.store import StoredTask, TaskStore
+from flowmetal.interpreter.timers import TimerIndex
+from flowmetal.interpreter.transaction import AbortableError, FatalError, TransactionalProducer
+
+from flowmetal.config import INBOX, Settings
+from flowmetal.kafka import consumer_config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoopOptions:
+    """The service's knobs; `batch` and `commit_ms` are the throughput/latency dial."""
+
+    group: str = "flowmetal-interpreter"
+    batch: int = 1000  # records per transaction, at most
+    commit_ms: int = 100  # how long a transaction collects records, at most
+    session_timeout_ms: int = 10_000
+    transaction_timeout_ms: int = 10_000
+    instance_id: str = ""  # a stable id makes a restarted process fence its predecessor
+    timers_per_batch: int = 1000
+
+    def transactional_id(self) -> str:
+        if self.instance_id:
+            return f"flowmetal-interpreter.{self.group}.{self.instance_id}"
+        unique = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        return f"flowmetal-interpreter.{self.group}.{unique}"
+
+
+class Interpreter:
+    """One interpreter process's loop: `run()` until `stop()`, raising FatalError on fencing."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        options: LoopOptions,
+        store: TaskStore,
+        programs: Programs,
+        limits: Any,
+    ) -> None:
+        from confluent_kafka import Consumer
+
+        self.settings = settings
+        self.options = options
+        self.store = store
+        self.timers = TimerIndex()
+        self.engine = Engine(settings, store, programs, self.timers, limits, ServiceHost(settings))
+        self.restorer = Restorer(settings, store)
+        self.inbox = settings.topic(INBOX)
+        session = options.session_timeout_ms
+        self.consumer: Any = Consumer(
+            consumer_config(
+                settings,
+                options.group,
+                {
+                    "session.timeout.ms": session,
+                    "heartbeat.interval.ms": max(100, session // 5),
+                    # A restore of a big partition runs inside the assignment callback.
+                    "max.poll.interval.ms": 900_000,
+                    "fetch.wait.max.ms": 100,
+                },
+            )
+        )
+        self.txn = TransactionalProducer(
+            settings,
+            options.transactional_id(),
+            options.transaction_timeout_ms,
+            {"linger.ms": 1},
+        )
+        self._touched: dict[str, LiveTask] = {}
+        self._consumed = 0
+        self._stopping = False
+        self.owned: set[int] = set()
+        self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0}
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the loop to finish its transaction and return (safe from a signal handler)."""
+        self._stopping = True
+
+    def run(self) -> None:
+        self.txn.init()
+        self.consumer.subscribe(
+            [self.inbox],
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
+            on_lost=self._on_lost,
+        )
+        log.info(
+            "interpreter %s consuming %s in group %s (batch %d, commit every %d ms)",
+            self.txn.transactional_id,
+            self.inbox,
+            self.options.group,
+            self.options.batch,
+            self.options.commit_ms,
+        )
+        try:
+            while not self._stopping:
+                self._poll_once()
+            self._finish_open(commit=True)
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        try:
+            self.consumer.close()  # leaves the group: its partitions move on at once
+        except Exception as exc:  # closing must not hide the reason we are closing
+            log.warning("closing the consumer: %s", exc)
+        self.restorer.close()
+        self.txn.close()
+        self.store.close()
+
+    # -- one turn -------------------------------------------------------------------------
+
+    def _poll_timeout(self) -> float:
+        if self.txn.open:
+            left = self.options.commit_ms / 1000 - (time.monotonic() - self.txn.started)
+            return max(0.0, left)
+        wait = 0.2
+        next_due = self.timers.next_deadline()
+        if next_due is not None:
+            wait = min(wait, max(0.0, next_due / 1000 - time.time()))
+        return wait
+
+    def _poll_once(self) -> None:
+        from confluent_kafka import KafkaError
+
+        timeout = self._poll_timeout()
+        room = max(1, self.options.batch - self._consumed)
+        if self.txn.open:
+            messages = self.consumer.consume(num_messages=min(room, 500), timeout=timeout)
+        else:
+            # Idle: wake on the first record, then take what is already fetched.
+            first = self.consumer.poll(timeout)
+            messages = [] if first is None else [first]
+            if first is not None and room > 1:
+                messages += self.consumer.consume(num_messages=min(room - 1, 500), timeout=0)
+        try:
+            for msg in messages:
+                err = msg.error()
+                if err is not None:
+                    if err.code() == KafkaError._PARTITION_EOF:
+                        continue
+                    if err.fatal():
+                        raise FatalError(f"consumer failed fatally: {err}")
+                    log.warning("consumer error: %s", err)
+                    continue
+                self._handle(msg)
+            self._fire_timers()
+            if self.txn.open and self._batch_done():
+                self._commit()
+        except AbortableError as exc:
+            log.warning("aborting the transaction: %s", exc)
+            self._abort_and_rewind()
+
+    def _batch_done(self) -> bool:
+        if self._consumed >= self.options.batch:
+            return True
+        return (time.monotonic() - self.txn.started) * 1000 >= self.options.commit_ms
+
+    def _handle(self, msg: Any) -> None:
+        partition = msg.partition()
+        if partition not in self.owned:
+            return  # fetched before a revocation; the next owner reads it again
+        outcome = self.engine.handle(partition, msg.offset(), msg.key(), msg.value())
+        self.txn.begin()  # a record with no output still moves the offsets
+        for record in outcome.records:
+            self.txn.produce(record)
+        if outcome.task is not None:
+            self._touched[outcome.task.task_id] = outcome.task
+            self.stats["steps"] += 1
+        self._consumed += 1
+
+    def _fire_timers(self) -> None:
+        now_ms = int(time.time() * 1000)
+        for partition, due in self.timers.due(now_ms, self.options.timers_per_batch):
+            self.txn.produce(self.engine.fire(partition, due))
+            self.stats["timers"] += 1
+
+    # -- commit and abort -----------------------------------------------------------------
+
+    def _positions(self) -> list[Any]:
+        assignment = self.consumer.assignment()
+        if not assignment:
+            return []
+        return [tp for tp in self.consumer.position(assignment) if tp.offset >= 0]
+
+    def _commit(self) -> None:
+        offsets = self._positions()
+        state_offsets = self.txn.commit(offsets, self.consumer.consumer_group_metadata())
+        self.stats["commits"] += 1
+        touched, self._touched, self._consumed = self._touched, {}, 0
+        self._write_store(touched, state_offsets)
+
+    def _write_store(self, touched: dict[str, LiveTask], state_offsets: dict[int, int]) -> None:
+        """Step 4: the committed states into the store, with their checkpoints."""
+        by_partition: dict[int, dict[str, StoredTask | None]] = {}
+        for live in touched.values():
+            stored = StoredTask(live.state_value, tuple(sorted(live.timers.items())))
+            by_partition.setdefault(live.partition, {})[live.task_id] = stored
+        for partition, changes in by_partition.items():
+            last = state_offsets.get(partition)
+            if last is not None:
+                checkpoint = last + 1
+            else:  # cannot happen after a flush; keep the old checkpoint, replay is idempotent
+                checkpoint = self.store.checkpoint(partition) or 0
+            self.store.apply(partition, changes, checkpoint)
+
+    def _abort_and_rewind(self) -> None:
+        """Abort, forget the batch's tasks, re-arm the timers, and read the batch again."""
+        from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+
+        self.stats["aborts"] += 1
+        self.txn.abort()
+        self.engine.drop(set(self._touched))
+        self._touched, self._consumed = {}, 0
+        for partition in self.owned:
+            self.timers.load(partition, self.store.deadlines(partition))
+        assignment = self.consumer.assignment()
+        if assignment:
+            for tp in self.consumer.committed(assignment, timeout=30):
+                offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
+                self.consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
+
+    def _finish_open(self, commit: bool) -> None:
+        """Commit (or abort) the open transaction before the partitions go."""
+        if not self.txn.open:
+            return
+        if commit:
+            try:
+                self._commit()
+                return
+            except AbortableError as exc:
+                log.warning("could not commit before giving the partitions up: %s", exc)
+        self.stats["aborts"] += 1
+        self.txn.abort()
+        self.engine.drop(set(self._touched))
+        self._touched, self._consumed = {}, 0
+
+    # -- rebalancing ----------------------------------------------------------------------
+
+    def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
+        numbers = sorted(tp.partition for tp in partitions)
+        log.info("assigned %s partitions %s", self.inbox, numbers)
+        consumer.assign(partitions)
+        consumer.pause(partitions)
+        # Under read_committed this waits out a previous owner's pending offset commit
+        # (KIP-447), so the state topic holds everything that commit covered.
+        consumer.committed(
+            partitions, timeout=max(60.0, 2 * self.options.transaction_timeout_ms / 1000)
+        )
+        for partition in numbers:
+            self.engine.drop_partition(partition)
+            self.restorer.restore(partition)
+            count = self.timers.load(partition, self.store.deadlines(partition))
+            log.info("partition %d: %d pending timers", partition, count)
+            self.owned.add(partition)
+        consumer.resume(partitions)
+
+    def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
+        log.info("revoked %s partitions %s", self.inbox, sorted(tp.partition for tp in partitions))
+        self._finish_open(commit=True)
+        self._forget(partitions)
+
+    def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
+        log.warning("lost %s partitions %s", self.inbox, sorted(tp.partition for tp in partitions))
+        self._finish_open(commit=False)
+        self._forget(partitions)
+
+    def _forget(self, partitions: list[Any]) -> None:
+        for tp in partitions:
+            self.owned.discard(tp.partition)
+            self.engine.drop_partition(tp.partition)
+            self.timers.drop(tp.partition)
