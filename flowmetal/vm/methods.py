@@ -25,7 +25,7 @@ import _string  # the parser behind str.format's field names
 import string
 from typing import Any
 
-from flowmetal.vm.values import Builtin, CallContext, ExcValue
+from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
 
 _CHEAP = 10_000  # results shorter than this cannot hurt; skip the size check
 
@@ -335,7 +335,13 @@ def get_attribute(obj: Any, name: str) -> Any:
     elif isinstance(obj, ExcValue):
         if name == "args":
             return obj.args
+    elif isinstance(obj, ExcType):
+        if name == "__name__":  # `type(e).__name__`, a common idiom; only a string
+            return obj.name
+        raise AttributeError(f"type object '{obj.name}' has no attribute '{name}'")
     elif isinstance(obj, Builtin) and obj.bound_self is None and obj.name in _TYPE_BUILTINS:
+        if name == "__name__":
+            return obj.name
         # `str.upper`, `dict.fromkeys`: the unbound method, called with the receiver first.
         key = f"{obj.name}.{name}"
         if key in METHODS:
