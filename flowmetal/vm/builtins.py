@@ -29,6 +29,7 @@ snapshot stores a builtin by name and finds it again.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from flowmetal.vm import methods, stdlib_json
@@ -136,6 +137,28 @@ def to_ascii(v: Any) -> str:
     return to_repr(v).encode("ascii", "backslashreplace").decode("ascii")
 
 
+class Prospective:
+    """A stand-in with the length a result would have, checked before the result is built.
+
+    `ctx.check_size` measures with len(), so this lets native code refuse
+    `"x".ljust(10**9)` without first allocating a gigabyte.
+    """
+
+    __slots__ = ("n",)
+    flow_type_name = "result"
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def check_prospective(ctx: CallContext, n: int) -> None:
+    """Raise (through the VM's size check) if a result of length `n` would be past the limit."""
+    ctx.check_size(Prospective(min(n, sys.maxsize)))
+
+
 _SPEC_NUMBERS = re.compile(r"\d+")
 _CHEAP_WIDTH = 10_000  # below this, a width or precision cannot hurt
 
@@ -146,8 +169,7 @@ def check_width(ctx: CallContext | None, text: str) -> None:
     if biggest > _CHEAP_WIDTH:
         if ctx is None:
             raise OverflowError("format width or precision too big")
-        # range(n) is a cheap stand-in with the length the result would have.
-        ctx.check_size(range(biggest))
+        check_prospective(ctx, biggest)
 
 
 def format_value(v: Any, spec: str = "", ctx: CallContext | None = None) -> str:
