@@ -1,0 +1,143 @@
+"""Friendly syntax errors: lark's exceptions, said the way Python says them.
+
+lark reports "Unexpected token Token('RPAR', ')')" and the set of terminals
+it expected; a Python user expects "invalid syntax: unexpected ')'",
+"unexpected indent", "expected ':'", "expected an indented block after 'if'
+statement on line 3", "unclosed '('" or "unterminated string literal". This
+module looks at the failing token, what the parser expected, the open
+brackets and the source line to choose the message and where it points.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from flowmetal.syntax._lexing import FlowIndenter, Positions
+
+# The statements after whose header Python says "expected an indented block after ...".
+_BLOCK_OWNERS = {
+    "if": "'if' statement",
+    "elif": "'elif' statement",
+    "else": "'else' statement",
+    "while": "'while' statement",
+    "for": "'for' statement",
+    "try": "'try' statement",
+    "except": "'except' statement",
+    "finally": "'finally' statement",
+    "with": "'with' statement",
+    "def": "function definition",
+    "class": "class definition",
+}
+# Keywords that start a statement: met inside an open bracket, the bracket was never closed.
+_STATEMENT_KEYWORDS = {
+    "def", "if", "elif", "else", "while", "for", "try", "except", "finally", "with",
+    "return", "pass", "break", "continue", "raise", "import", "from", "del", "assert",
+    "nonlocal", "global", "class",
+}  # fmt: skip
+_LAYOUT = {"_NEWLINE": "end of line", "_INDENT": "indent", "_DEDENT": "dedent"}
+_STRING_START = re.compile(r"([rRuUfFbB]{0,2})('''|\"\"\"|'|\")")
+_MATCH_STMT = re.compile(r"\s*match\b(?!\s*[=.(\[,)])")
+
+
+def describe(token: Token) -> str:
+    """How an unexpected token is named in a message."""
+    if token.type in _LAYOUT:
+        return _LAYOUT[token.type]
+    if token.type in ("STRING", "LONG_STRING"):
+        return "string literal"
+    if token.type.endswith("_NUMBER"):
+        return f"number {token.value}"
+    return f"'{token.value}'"
+
+
+def friendly(
+    err: UnexpectedInput, text: str, positions: Positions, indenter: FlowIndenter
+) -> tuple[str, int]:
+    """The message and source offset for a lark error."""
+    if isinstance(err, UnexpectedCharacters):
+        return _bad_character(err.pos_in_stream or 0, text, positions)
+    if isinstance(err, UnexpectedEOF):
+        return _end_of_file(text, indenter)
+    assert isinstance(err, UnexpectedToken)
+    token: Token = err.token
+    expected = set(err.expected)
+    if token.type == "$END":
+        return _end_of_file(text, indenter, expected)
+    start = token.start_pos or 0
+    line = positions.line_text(token.line or 1)
+
+    if indenter.open_brackets and _first_on_line(text, start):
+        opener = indenter.open_brackets[-1]
+        if token.value in _STATEMENT_KEYWORDS or text[token.end_pos :].lstrip(" \t").startswith(
+            "="
+        ):
+            return f"unclosed '{opener.value}'", opener.start_pos or 0
+    if _MATCH_STMT.match(line) and line.rstrip().endswith(":"):
+        offset = (start - positions.char_column(start) + 1) + len(line) - len(line.lstrip())
+        return "match statements are not supported in Flowmetal", offset
+    if token.value == ":" and text.startswith(":=", start):
+        return "assignment expressions (:=) are not supported in Flowmetal", start
+    if token.type == "_INDENT":
+        return "unexpected indent", token.end_pos or start
+    if "_INDENT" in expected:
+        return _missing_block(token, text, indenter)
+    if token.type == "_NEWLINE" and "COLON" in expected:
+        return "expected ':'", start
+    if token.type == "_DEDENT":
+        return "invalid syntax: unexpected dedent", token.end_pos or start
+    return f"invalid syntax: unexpected {describe(token)}", start
+
+
+def _first_on_line(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip()
+
+
+def _end_of_file(
+    text: str, indenter: FlowIndenter, expected: set[str] | None = None
+) -> tuple[str, int]:
+    if indenter.open_brackets:
+        opener = indenter.open_brackets[-1]
+        return f"unclosed '{opener.value}'", opener.start_pos or 0
+    if expected and "_INDENT" in expected:
+        return _missing_block(None, text, indenter)
+    return "unexpected end of file", len(text.rstrip())
+
+
+def _missing_block(token: Token | None, text: str, indenter: FlowIndenter) -> tuple[str, int]:
+    """Say which statement's block is missing, pointing where the block should start."""
+    limit = len(text) if token is None else (token.start_pos or 0)
+    heads = [t for t in indenter.line_heads if (t.start_pos or 0) < limit]
+    owner = ""
+    if heads:
+        head = heads[-1]
+        if head.type == "ASYNC" or head.value == "@":
+            owner = ""
+        elif head.value in _BLOCK_OWNERS:
+            owner = f" after {_BLOCK_OWNERS[head.value]} on line {head.line}"
+    if token is None:
+        offset = len(text)
+    elif token.type in _LAYOUT:
+        offset = token.end_pos or 0
+    else:
+        offset = token.start_pos or 0
+    return f"expected an indented block{owner}", offset
+
+
+def _bad_character(pos: int, text: str, positions: Positions) -> tuple[str, int]:
+    char = text[pos] if pos < len(text) else ""
+    string = _STRING_START.match(text, pos)
+    if string:
+        line = positions.at(len(text.rstrip("\n")))[0]
+        if len(string.group(2)) == 3:
+            return f"unterminated triple-quoted string literal (detected at line {line})", pos
+        line = positions.at(pos)[0]
+        return f"unterminated string literal (detected at line {line})", pos
+    if char == "\\":
+        return "unexpected character after line continuation character", pos
+    if char.isprintable() and char.isascii():
+        return f"invalid syntax: unexpected character '{char}'", pos
+    return f"invalid character '{char}' (U+{ord(char):04X})", pos
