@@ -203,21 +203,36 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
 
 
 def wait_for_topics(client: AdminClient, names: list[str], timeout: float = 30.0) -> None:
-    """Creation is acknowledged by the controller; wait until the broker serves them too."""
+    """Creation is acknowledged by the controller before the broker leads the new partitions:
+    wait until metadata shows leaders and every partition answers an offsets request."""
+    from confluent_kafka import KafkaException, TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
     deadline = time.monotonic() + timeout
     while True:
         metadata = client.list_topics(timeout=timeout)
-        ready = all(
-            name in metadata.topics
-            and metadata.topics[name].error is None
-            and metadata.topics[name].partitions
-            and all(p.leader >= 0 for p in metadata.topics[name].partitions.values())
+        partitions = [
+            TopicPartition(name, p)
             for name in names
+            if name in metadata.topics and metadata.topics[name].error is None
+            for p, info in metadata.topics[name].partitions.items()
+            if info.leader >= 0
+        ]
+        expected = sum(
+            len(metadata.topics[n].partitions) if n in metadata.topics else -1 for n in names
         )
-        if ready:
-            return
+        if partitions and len(partitions) == expected:
+            try:
+                futures = client.list_offsets(
+                    {tp: OffsetSpec.latest() for tp in partitions}, request_timeout=timeout
+                )
+                for future in futures.values():
+                    future.result()
+                return
+            except KafkaException as exc:
+                log.debug("topics not served yet: %s", exc)
         if time.monotonic() > deadline:
-            raise ServiceError(f"topics {names} were created but have no leaders after {timeout}s")
+            raise ServiceError(f"topics {names} were created but not served after {timeout}s")
         time.sleep(0.1)
 
 
