@@ -329,7 +329,10 @@ def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
         # An exact power can take minutes to compute: refuse the absurd ones up front.
         if abs(base) > 1 and exp * abs(base).bit_length() > 100_000_000:
             raise OverflowError("integer power too large")
-    return pow(base, exp, mod)
+    result = pow(base, exp, mod)
+    if isinstance(result, complex):  # (-8) ** 0.5: Flowmetal has no complex numbers
+        raise ValueError("negative number cannot be raised to a fractional power")
+    return result
 
 
 def _print(ctx: CallContext, *args: Any, sep: str | None = " ", end: str | None = "\n") -> None:
