@@ -150,11 +150,12 @@ def cpython_main(source: str, name: str) -> Any:
     return module.main
 
 
-def best_of(repeats: int, fn: Any) -> tuple[float, Any]:
+def best_of(repeats: int, fn: Any, *args: Any) -> tuple[float, Any]:
+    """The fastest of `repeats` calls of fn(*args), and the value of the last."""
     times, value = [], None
     for _ in range(repeats):
         t0 = time.perf_counter()
-        value = fn()
+        value = fn(*args)
         times.append(time.perf_counter() - t0)
     return min(times), value
 
@@ -169,9 +170,9 @@ def bench_workloads(repeats: int, scale: float) -> list[dict[str, Any]]:
             default = int(source.split("n=")[1].split(")")[0])
             args = [max(int(default * scale), 10)]
         py_main = cpython_main(source, name)
-        py_time, py_value = best_of(repeats, lambda: py_main(*args))
+        py_time, py_value = best_of(repeats, py_main, *args)
         fm_time, (task, result, instructions) = best_of(
-            repeats, lambda: run_task(program, f"bench-{name}", args, fuel)
+            repeats, run_task, program, f"bench-{name}", args, fuel
         )
         if result.status != "done" or result.result != _jsonable(py_value):
             raise SystemExit(
