@@ -80,6 +80,7 @@ class Engine:
         limits: Any,
         host: ServiceHost | None = None,
         clock_ms: Callable[[], int] | None = None,
+        task_class: Any = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -89,6 +90,7 @@ class Engine:
         self.host = host or ServiceHost(settings)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.cache: dict[str, LiveTask] = {}
+        self._task_cls = task_class  # flowmetal.vm.Task unless a test gives a stand-in
         self.partitions = settings.partitions
         self.inbox_topic = settings.topic("inbox")
 
@@ -132,11 +134,12 @@ class Engine:
         self.cache[task_id] = live
         return live
 
-    @staticmethod
-    def _task_class() -> Any:
-        from flowmetal.vm import Task
+    def _task_class(self) -> Any:
+        if self._task_cls is None:
+            from flowmetal.vm import Task
 
-        return Task
+            self._task_cls = Task
+        return self._task_cls
 
     # -- one record -----------------------------------------------------------------------
 

@@ -82,6 +82,7 @@ class Interpreter:
         store: TaskStore,
         programs: Programs,
         limits: Any,
+        task_class: Any = None,
     ) -> None:
         from confluent_kafka import Consumer
 
@@ -89,7 +90,15 @@ class Interpreter:
         self.options = options
         self.store = store
         self.timers = TimerIndex()
-        self.engine = Engine(settings, store, programs, self.timers, limits, ServiceHost(settings))
+        self.engine = Engine(
+            settings,
+            store,
+            programs,
+            self.timers,
+            limits,
+            ServiceHost(settings),
+            task_class=task_class,
+        )
         self.restorer = Restorer(settings, store)
         self.inbox = settings.topic(INBOX)
         session = options.session_timeout_ms

@@ -78,6 +78,7 @@ class Restorer:
         self.store = store
         self.timeout_s = timeout_s
         self.topic = settings.topic(STATE)
+        self.reports: list[RestoreReport] = []  # every restore of this process, for logs and tests
         # assign() only: the group id is never joined, librdkafka just insists on one.
         config = consumer_config(settings, "flowmetal-restore", {"fetch.max.bytes": 64 << 20})
         self._consumer: Any = Consumer(config)
@@ -123,6 +124,7 @@ class Restorer:
             seconds=time.monotonic() - started,
         )
         log.info("%s", report.describe())
+        self.reports.append(report)
         return report
 
     def _replay(self, partition: int, start: int, end: int, started: float) -> int:
