@@ -5,7 +5,7 @@ Tests that need the real broker ask for the `kafka` fixture (and are marked
 broker is found or started lazily, the first time a test asks for it:
 
 1. FLOWMETAL_BOOTSTRAP set: use that cluster, start nothing;
-2. a broker answers on localhost:9092: use it;
+2. a broker answers on localhost:9092 (or $FLOWMETAL_KAFKA_PORT): use it;
 3. otherwise run `ops/kafka/broker start`, and `stop` it when the session ends.
 
 Tests are isolated by topic prefix and consumer group, not by broker:
@@ -32,7 +32,8 @@ from flowmetal.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER_SCRIPT = ROOT / "ops" / "kafka" / "broker"
-DEFAULT_BOOTSTRAP = "localhost:9092"
+# The port ops/kafka/broker uses (FLOWMETAL_KAFKA_PORT, as the script reads it).
+DEFAULT_BOOTSTRAP = f"localhost:{os.environ.get('FLOWMETAL_KAFKA_PORT', '9092')}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
