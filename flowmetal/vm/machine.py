@@ -196,8 +196,15 @@ class Machine:
         except Exception as exc:  # native code reports program errors as Python exceptions
             raise FlowRaise(from_python(exc)) from None
 
+    # Implemented by effects.EffectState, which comes later in the VM's bases.
     def begin_wait(self, wait: Wait) -> None:
-        raise NotImplementedError  # effects.py
+        raise NotImplementedError
+
+    def enter_timeout(self, cm: Any) -> None:
+        raise NotImplementedError
+
+    def exit_timeout(self, cm: Any) -> None:
+        raise NotImplementedError
 
     # -- the CallContext that native code sees ------------------------------------------
 

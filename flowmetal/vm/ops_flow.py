@@ -164,9 +164,3 @@ class FlowOps(Machine):
         cm = f.stack.pop()
         if type(cm) is TimeoutCM:
             self.exit_timeout(cm)
-
-    def enter_timeout(self, cm: TimeoutCM) -> None:
-        raise NotImplementedError  # effects.py
-
-    def exit_timeout(self, cm: TimeoutCM) -> None:
-        raise NotImplementedError  # effects.py
