@@ -164,7 +164,8 @@ class ConnectorRuntime:
                 self._apply_backpressure()
                 busy = any(p.entries for p in self._parts.values())
                 timeout = self.commit_interval / 2 if busy else 0.25
-                batch = await self._call(self._consume, timeout)
+                free = self.max_in_flight - self._held()
+                batch = await self._call(self._consume, max(1, min(500, free)), timeout)
                 for record in batch:
                     self._accept(record)
                 if time.monotonic() - last_flush >= self.commit_interval:
@@ -197,8 +198,11 @@ class ConnectorRuntime:
         if self._consumer is not None:
             self._consumer.pause(self._consumer.assignment())
 
+    def _held(self) -> int:
+        return sum(len(p.entries) for p in self._parts.values())
+
     def _apply_backpressure(self) -> None:
-        held = sum(len(p.entries) for p in self._parts.values())
+        held = self._held()
         consumer = self._consumer
         if consumer is None:
             return
@@ -214,6 +218,11 @@ class ConnectorRuntime:
     def _accept(self, record: Any) -> None:
         part = self._parts.setdefault(record.partition(), _Partition())
         offset = record.offset()
+        if part.next_offset is not None and offset < part.next_offset:
+            # Seen already (a fetch resumed behind our position): serving it twice would
+            # answer twice.
+            log.warning("outbox %d@%d delivered again; ignored", record.partition(), offset)
+            return
         part.next_offset = offset + 1
         header_kind = wire.kind_of(record.headers())
         if header_kind is not None and header_kind != self.kind:
@@ -273,9 +282,9 @@ class ConnectorRuntime:
             on_lost=self._on_lost,
         )
 
-    def _consume(self, timeout: float) -> list[Any]:
+    def _consume(self, limit: int, timeout: float) -> list[Any]:
         assert self._consumer is not None
-        records = self._consumer.consume(500, timeout)
+        records = self._consumer.consume(limit, timeout)
         good = []
         for record in records:
             err = record.error()
