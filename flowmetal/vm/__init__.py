@@ -4,7 +4,7 @@ from flowmetal.vm import Task, Limits, Host, run_pure
 """
 
 from flowmetal.vm.limits import Limits
-from flowmetal.vm.pure import run_pure
+from flowmetal.vm.pure import ProgramFailed, run_pure, run_value
 from flowmetal.vm.task import DefaultHost, Host, Task
 
-__all__ = ["DefaultHost", "Host", "Limits", "Task", "run_pure"]
+__all__ = ["DefaultHost", "Host", "Limits", "ProgramFailed", "Task", "run_pure", "run_value"]

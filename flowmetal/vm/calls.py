@@ -44,10 +44,11 @@ def bind_arguments(
                 i = -1
             if i < 0 or (code.varargs and i == argcount):
                 if extra is None:
-                    if key in varnames[: code.posonlycount]:
+                    posonly = [k for k in kwargs if k in varnames[: code.posonlycount]]
+                    if posonly:
                         return (
                             f"{name}() got some positional-only arguments passed as keyword "
-                            f"arguments: '{key}'"
+                            f"arguments: '{', '.join(posonly)}'"
                         )
                     return f"{name}() got an unexpected keyword argument '{key}'"
                 extra[key] = value

@@ -302,9 +302,8 @@ def vm_attribute(obj: Any, name: str) -> tuple[bool, Any]:
     elif t is Function:
         if name == "__name__":
             return True, obj.name
-    elif t is ExcValue:
-        if name == "__context__" or name == "__cause__":
-            return True, obj.context
+    elif t is ExcValue and (name == "__context__" or name == "__cause__"):
+        return True, obj.context
     else:
         return False, None
     raise AttributeError(f"'{type_name(obj)}' object has no attribute '{name}'")

@@ -70,6 +70,8 @@ class Task:
         self.result: Any = None
         self.error: protocol.TaskError | None = None
         self.check_snapshot = True
+        self.json_result = True  # False only for in-process harnesses (run_value)
+        self.failure: ExcValue | None = None  # the exception that failed the task (not snapshotted)
         self._snapshot_cache: bytes | None = None
 
     @property
@@ -203,6 +205,10 @@ class Task:
         return True
 
     def _finish(self, value: Any) -> None:
+        if not self.json_result:
+            self.result = value
+            self.status = "done"
+            return
         try:
             self.result = to_json(value, "task result")
         except FlowRaise as e:
@@ -212,6 +218,7 @@ class Task:
         self._finished({"ok": True, "value": self.result})
 
     def _fail(self, exc: ExcValue) -> None:
+        self.failure = exc
         self.status = "cancelled" if exc.type is EXC_TYPES["Cancelled"] else "failed"
         self.error = protocol.TaskError(
             exc.type.name, exc_message(exc), render_traceback(self.program, exc)
