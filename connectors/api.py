@@ -34,13 +34,13 @@ from aiohttp import web
 
 from flowmetal.config import PROGRAMS
 from flowmetal.errors import FlowmetalError, FlowSyntaxError
+from flowmetal.programs import NAME_RE, default_name, version_key
 from flowmetal.protocol import FINAL_STATUSES, Message
 from flowmetal.wire import encode_program
 
 from .http_server import SERVER, Outgoing, Server, json_error
 from .openapi import OPENAPI
 
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}$")
 _TASK_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,199}$")
 
 
@@ -92,11 +92,15 @@ async def push_program(request: web.Request) -> web.Response:
     body = await _json_body(request)
     name = _field(body, "name", str, None)
     source = _field(body, "source", str, None)
-    if name is None or source is None:
-        raise BadRequest("'name' and 'source' are required")
-    if not _NAME.match(name):
-        raise BadRequest("'name' may hold letters, digits, '_', '.', '-' and '/'")
-    filename = _field(body, "filename", str, None) or f"{name}.flow"
+    filename = _field(body, "filename", str, None)
+    if source is None or (name is None and filename is None):
+        raise BadRequest("'source' and a 'name' (or a 'filename' to name it after) are required")
+    name = name or default_name(filename)
+    if not NAME_RE.match(name):
+        raise BadRequest(
+            "a program name holds letters, digits, '_', '.' and '-', from a letter or '_'"
+        )
+    filename = filename or f"{name}.flow"
     from flowmetal.compile import compile_program
 
     loop = asyncio.get_running_loop()
@@ -117,11 +121,11 @@ async def push_program(request: web.Request) -> web.Response:
     pushed = int(time.time() * 1000)
     value = encode_program(name, version, source, filename, pushed)
     topic = server.settings.topic(PROGRAMS)
-    # Keyed name@version (kept forever by compaction) and name (the latest), as the
-    # program store writes them.
+    # Keyed name@version (kept forever by compaction) then name (the latest), in one
+    # transaction, as flowmetal.programs.push writes them.
     await server.writer.write(
         [
-            Outgoing(topic, f"{name}@{version}".encode(), value),
+            Outgoing(topic, version_key(name, version).encode(), value),
             Outgoing(topic, name.encode(), value),
         ]
     )

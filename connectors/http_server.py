@@ -22,7 +22,9 @@ nothing). A delivery is refused with 409 when the callback is already used:
    in the transaction of its `response`, a marker keyed
    "<task id>\\n<callback id>" to the compacted `callbacks` topic, which
    every server's read model consumes into RocksDB, so the rule survives
-   restarts and holds across server processes;
+   restarts and holds across server processes (a server answers 503 to
+   deliveries, and /healthz is 503, until its read model has caught up with
+   the topics as they were when it started);
 3. the read model says the task has ended (it waits for nothing any more).
 
 Limits: two server processes that receive the same token within the read
@@ -334,6 +336,13 @@ async def deliver_callback(request: web.Request) -> web.Response:
         return json_error(404, "no such callback")
     task_id, callback_id = found
     raw = await request.read()  # raises 413 past the app's client_max_size
+    if server.readmodel is not None and not server.readmodel.caught_up.is_set():
+        # Until the read model has caught up, a used callback could look unused.
+        return web.json_response(
+            {"error": {"message": "starting up, try again shortly"}},
+            status=503,
+            headers={"Retry-After": "1"},
+        )
     claim = (task_id, callback_id)
     task = server.store.task(task_id)
     if (
@@ -384,6 +393,8 @@ async def healthz(request: web.Request) -> web.Response:
     problems = []
     if readmodel is not None and (readmodel.error or not readmodel.alive):
         problems.append(f"read model: {readmodel.error or 'not running'}")
+    elif readmodel is not None and not readmodel.caught_up.is_set():
+        problems.append("read model: catching up")
     writer_error = getattr(server.writer, "error", None)
     if writer_error:
         problems.append(f"kafka writer: {writer_error}")
@@ -472,6 +483,7 @@ def run(
     writer.start()
     readmodel.start()
     server = Server(settings, writer, store, readmodel, max_body=max_body)
+    log.info("serving on http://%s:%d (instance %s)", host, port, instance)
     try:
         web.run_app(build_app(server), host=host, port=port, print=None, access_log=None)
     finally:

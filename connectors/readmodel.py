@@ -40,7 +40,7 @@ from rocksdict import Options, Rdict, WriteBatch
 
 from flowmetal.config import HISTORY, PROGRAMS, STATE, Settings
 from flowmetal.errors import ServiceError
-from flowmetal.kafka import consumer_config
+from flowmetal.kafka import admin, consumer_config
 from flowmetal.wire import WireError, decode_history, decode_program, decode_state
 
 log = logging.getLogger(__name__)
@@ -292,6 +292,12 @@ class ReadModel:
         self.poll_timeout = poll_timeout
         self.lag = 0  # records between what the store has and the topics' ends
         self.error: str | None = None
+        # Set once the store holds everything the topics held when the consumer started:
+        # until then a used callback might look unused, so the server refuses deliveries.
+        self.caught_up = threading.Event()
+        self.catch_up_limit = 60.0
+        self._admin: Any = None
+        self._kind_of_topic = {settings.topic(kind): kind for kind in TOPIC_KINDS}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -321,7 +327,7 @@ class ReadModel:
         # Manual assignment: the group id only names the client, nothing is committed.
         group = f"{self.settings.topic_prefix}http-server-readmodel"
         consumer = Consumer(consumer_config(self.settings, group))
-        kind_of_topic = {self.settings.topic(kind): kind for kind in TOPIC_KINDS}
+        kind_of_topic = self._kind_of_topic
         try:
             assignment = []
             for topic, kind in kind_of_topic.items():
@@ -330,6 +336,8 @@ class ReadModel:
                     offset = stored.get(partition, OFFSET_BEGINNING)
                     assignment.append(TopicPartition(topic, partition, offset))
             consumer.assign(assignment)
+            targets = self._end_offsets(consumer, assignment)
+            started = time.monotonic()
             last_lag = 0.0
             while not self._stop.is_set():
                 batch = consumer.consume(num_messages=500, timeout=self.poll_timeout)
@@ -345,7 +353,15 @@ class ReadModel:
                     )
                 if records:
                     self.store.apply(records)
-                if time.monotonic() - last_lag > 1.0 or (not batch and self.lag):
+                if not self.caught_up.is_set():
+                    targets = self._still_behind(consumer, targets)
+                    if not targets:
+                        log.info("read model caught up in %.1fs", time.monotonic() - started)
+                        self.caught_up.set()
+                    elif time.monotonic() - started > self.catch_up_limit:
+                        log.warning("read model still behind on %s: serving anyway", targets)
+                        self.caught_up.set()
+                if time.monotonic() - last_lag > 1.0:
                     self.lag = self._measure_lag(consumer)
                     last_lag = time.monotonic()
         finally:
@@ -361,13 +377,51 @@ class ReadModel:
                 raise ServiceError(f"topic {topic} does not exist: run `flowmetal topics create`")
             time.sleep(0.5)
 
+    def _ends(self, tps: list[Any]) -> dict[tuple[str, int], int]:
+        """The last stable offset of each partition: as far as a read_committed reader gets."""
+        from confluent_kafka import IsolationLevel, TopicPartition
+        from confluent_kafka.admin import OffsetSpec
+
+        if self._admin is None:
+            self._admin = admin(self.settings)
+        futures = self._admin.list_offsets(
+            {TopicPartition(tp.topic, tp.partition): OffsetSpec.latest() for tp in tps},
+            isolation_level=IsolationLevel.READ_COMMITTED,
+            request_timeout=10,
+        )
+        return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+
+    def _end_offsets(self, consumer: Any, assignment: list[Any]) -> dict[tuple[str, int], int]:
+        """Where each assigned partition ends now, for those the store has not reached."""
+        ends = self._ends(assignment)
+        return {
+            (tp.topic, tp.partition): ends[(tp.topic, tp.partition)]
+            for tp in assignment
+            if ends[(tp.topic, tp.partition)] > max(tp.offset, 0)
+        }
+
+    def _still_behind(
+        self, consumer: Any, targets: dict[tuple[str, int], int]
+    ) -> dict[tuple[str, int], int]:
+        from confluent_kafka import TopicPartition
+
+        # The position, not the last record's offset: a transaction marker may end the log.
+        positions = consumer.position([TopicPartition(t, p) for t, p in targets])
+        done = {
+            (tp.topic, tp.partition)
+            for tp in positions
+            if tp.offset >= targets[(tp.topic, tp.partition)]
+        }
+        return {key: end for key, end in targets.items() if key not in done}
+
     def _measure_lag(self, consumer: Any) -> int:
+        assignment = consumer.assignment()
+        ends = self._ends(assignment)
         total = 0
-        for tp in consumer.position(consumer.assignment()):
-            _, high = consumer.get_watermark_offsets(tp, timeout=5, cached=False)
-            if tp.offset >= 0:
-                total += max(high - tp.offset, 0)
+        for tp in consumer.position(assignment):
+            if tp.offset >= 0:  # no position yet: nothing fetched, count from the store
+                position = tp.offset
             else:
-                low, _ = consumer.get_watermark_offsets(tp, timeout=5, cached=False)
-                total += max(high - low, 0)
+                position = self.store.offsets(self._kind_of_topic[tp.topic]).get(tp.partition, 0)
+            total += max(ends[(tp.topic, tp.partition)] - position, 0)
         return total
