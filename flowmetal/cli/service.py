@@ -63,9 +63,11 @@ def _print_error(record: Any) -> None:
         typer.echo(f"task {record.task_id} was cancelled", err=True)
         return
     traceback = (error.get("traceback") or "").rstrip()
+    last = f"{error.get('type', 'Error')}: {error.get('message', '')}"
     if traceback:
         typer.echo(traceback, err=True)
-    typer.echo(f"{error.get('type', 'Error')}: {error.get('message', '')}", err=True)
+    if not traceback.endswith(last):  # a Flowmetal traceback ends with that line already
+        typer.echo(last, err=True)
 
 
 def interpreter(
