@@ -131,6 +131,16 @@ class ExprBuilder:
     def exprs(self, items: list[Any]) -> list[Any]:
         return [self.expr(item) for item in items if item is not None]
 
+    def unstarred(self, item: Item, message: str = "cannot use starred expression here") -> Any:
+        """An expression where a bare `*x` is not allowed (Python's message for it)."""
+        node = self.expr(item)
+        if isinstance(node, ast.Starred):
+            self.refuse(message, self.span(item)[0])
+        return node
+
+    def element(self, item: Item) -> Any:
+        return self.unstarred(item, "iterable unpacking cannot be used in comprehension")
+
     # -- atoms ------------------------------------------------------------
 
     def e_name(self, t: Node) -> ast.Name:
@@ -204,17 +214,17 @@ class ExprBuilder:
         return result
 
     def e_listcomp(self, t: Node) -> ast.ListComp:
-        elt = self.expr(t.children[0])
+        elt = self.element(t.children[0])
         gens = self.comprehensions(t.children[1:])
         return self.at(ast.ListComp(elt=elt, generators=gens), *self.own(t))
 
     def e_setcomp(self, t: Node) -> ast.SetComp:
-        elt = self.expr(t.children[0])
+        elt = self.element(t.children[0])
         gens = self.comprehensions(t.children[1:])
         return self.at(ast.SetComp(elt=elt, generators=gens), *self.own(t))
 
     def e_genexp(self, t: Node) -> ast.GeneratorExp:
-        elt = self.expr(t.children[0])
+        elt = self.element(t.children[0])
         gens = self.comprehensions(t.children[1:])
         return self.at(ast.GeneratorExp(elt=elt, generators=gens), *self.own(t))
 
@@ -287,6 +297,8 @@ class ExprBuilder:
         subs = t.children[1]
         if subs.data == "subscripts":
             index = self.expr(subs.children[0])
+            if isinstance(index, ast.Starred):  # x[*a] indexes by the tuple (*a,)
+                index = self.at(ast.Tuple(elts=[index], ctx=ast.Load()), *self.own(subs))
         else:
             index = self.at(ast.Tuple(elts=self.exprs(subs.children), ctx=ast.Load()),
                             *self.own(subs))  # fmt: skip
@@ -303,7 +315,7 @@ class ExprBuilder:
         arguments = t.children[1]
         if arguments is not None and arguments.data == "genexp_argument":
             # A lone generator argument: its span is the call's parentheses.
-            elt = self.expr(arguments.children[0])
+            elt = self.element(arguments.children[0])
             gens = self.comprehensions(arguments.children[1:])
             open_paren = self._paren_after(self.span(t.children[0])[1])
             genexp = ast.GeneratorExp(elt=elt, generators=gens)
@@ -387,6 +399,9 @@ class ExprBuilder:
             node.ctx = ctx()
         elif isinstance(node, ast.Tuple | ast.List):
             node.ctx = ctx()
+            starred = [elt for elt in node.elts if isinstance(elt, ast.Starred)]
+            if len(starred) > 1:
+                self.refuse("multiple starred expressions in assignment", self.pos(starred[1]))
             for elt in node.elts:
                 self.target(elt, ctx, starred_ok=ctx is not ast.Del)
         elif isinstance(node, ast.Starred) and starred_ok:
@@ -458,9 +473,10 @@ class ExprBuilder:
         text: list[str] = []
 
         def flush() -> None:
-            if text:
-                values.append(self.at(ast.Constant(value="".join(text), kind=None), start, end))
-                text.clear()
+            joined = "".join(text)
+            if joined:
+                values.append(self.at(ast.Constant(value=joined, kind=None), start, end))
+            text.clear()
 
         for piece, token_span in zip(pieces, spans, strict=True):
             if isinstance(piece, Literal):

@@ -64,11 +64,11 @@ class Builder(ExprBuilder):
     # -- simple statements ------------------------------------------------
 
     def s_expr_stmt(self, t: Node) -> ast.Expr:
-        return self.at(ast.Expr(value=self.expr(t.children[0])), *self.own(t))
+        return self.at(ast.Expr(value=self.unstarred(t.children[0])), *self.own(t))
 
     def s_assign(self, t: Node) -> ast.Assign:
         targets = [self.target(self.expr(c), ast.Store) for c in t.children[:-1]]
-        value = self.expr(t.children[-1])
+        value = self.unstarred(t.children[-1])
         node = ast.Assign(targets=targets, value=value, type_comment=None)
         return self.at(node, *self.own(t))
 
@@ -80,7 +80,7 @@ class Builder(ExprBuilder):
                         self.span(t.children[0])[0])  # fmt: skip
         target.ctx = ast.Store()
         op = BINOPS[t.children[1].value[:-1]]()
-        node = ast.AugAssign(target=target, op=op, value=self.expr(t.children[2]))
+        node = ast.AugAssign(target=target, op=op, value=self.unstarred(t.children[2]))
         return self.at(node, *self.own(t))
 
     def s_annassign(self, t: Node) -> NoReturn:
@@ -101,7 +101,7 @@ class Builder(ExprBuilder):
         return self.at(ast.Continue(), *self.own(t))
 
     def s_return_stmt(self, t: Node) -> ast.Return:
-        value = None if t.children[0] is None else self.expr(t.children[0])
+        value = None if t.children[0] is None else self.unstarred(t.children[0])
         return self.at(ast.Return(value=value), *self.own(t))
 
     def s_raise_stmt(self, t: Node) -> ast.Raise:
@@ -195,7 +195,7 @@ class Builder(ExprBuilder):
     def s_for_stmt(self, t: Node) -> ast.For:
         target_tree, iter_tree, suite, else_clause = t.children
         target = self.target(self.expr(target_tree), ast.Store)
-        iterable = self.expr(iter_tree)
+        iterable = self.unstarred(iter_tree)
         body, orelse = self.suite(suite), self._else(else_clause)
         node = ast.For(target=target, iter=iterable, body=body, orelse=orelse, type_comment=None)
         return self.block(node, self.own(t)[0], self._last_suite(suite, else_clause))

@@ -39,6 +39,9 @@ _STATEMENT_KEYWORDS = {
 }  # fmt: skip
 _LAYOUT = {"_NEWLINE": "end of line", "_INDENT": "indent", "_DEDENT": "dedent"}
 _STRING_START = re.compile(r"([rRuUfFbB]{0,2})('''|\"\"\"|'|\")")
+_ASSIGNMENT = re.compile(r"\s*[\w.]+(\[.*\])?\s*([-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])\.?\d[\w.]*\Z")
+_YIELD_BEFORE = re.compile(r"\byield\s*\Z")
 _MATCH_STMT = re.compile(r"\s*match\b(?!\s*[=.(\[,)])")
 
 
@@ -63,18 +66,15 @@ def friendly(
         return _end_of_file(text, indenter)
     assert isinstance(err, UnexpectedToken)
     token: Token = err.token
-    expected = set(err.expected)
+    expected = _expected(err)
     if token.type == "$END":
         return _end_of_file(text, indenter, expected)
     start = token.start_pos or 0
     line = positions.line_text(token.line or 1)
 
-    if indenter.open_brackets and _first_on_line(text, start):
-        opener = indenter.open_brackets[-1]
-        if token.value in _STATEMENT_KEYWORDS or text[token.end_pos :].lstrip(" \t").startswith(
-            "="
-        ):
-            return f"unclosed '{opener.value}'", opener.start_pos or 0
+    opener = _unclosed(token, line, indenter)
+    if opener is not None:
+        return f"unclosed '{opener.value}'", opener.start_pos or 0
     if _MATCH_STMT.match(line) and line.rstrip().endswith(":"):
         offset = (start - positions.char_column(start) + 1) + len(line) - len(line.lstrip())
         return "match statements are not supported in Flowmetal", offset
@@ -82,18 +82,45 @@ def friendly(
         return "assignment expressions (:=) are not supported in Flowmetal", start
     if token.type == "_INDENT":
         return "unexpected indent", token.end_pos or start
+    if token.type == "NAME" and _NUMBER_BEFORE.search(text, 0, start):
+        number = _NUMBER_BEFORE.search(text, 0, start)
+        assert number is not None
+        return "invalid decimal literal", number.start()
     if "_INDENT" in expected:
         return _missing_block(token, text, indenter)
     if token.type == "_NEWLINE" and "COLON" in expected:
         return "expected ':'", start
+    if token.type == "_NEWLINE" and "ELSE" in expected:
+        return "expected 'else' after 'if' expression", start
+    if token.value == "yield" or _YIELD_BEFORE.search(text, 0, start):
+        at = start if token.value == "yield" else text.rindex("yield", 0, start)
+        return "generators (yield) are not supported in Flowmetal", at
     if token.type == "_DEDENT":
         return "invalid syntax: unexpected dedent", token.end_pos or start
     return f"invalid syntax: unexpected {describe(token)}", start
 
 
-def _first_on_line(text: str, start: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    return not text[line_start:start].strip()
+def _expected(err: UnexpectedToken) -> set[str]:
+    """The terminals the parser could take: from its state, since the contextual
+    lexer reports only those it can lex (never _INDENT)."""
+    state = err.state
+    try:
+        return set(state.parse_conf.parse_table.states[state.position])
+    except AttributeError:
+        return set(err.expected)
+
+
+def _unclosed(token: Token, line: str, indenter: FlowIndenter) -> Token | None:
+    """The bracket left open, if the failing line reads as a new statement."""
+    if not indenter.open_brackets:
+        return None
+    opener = indenter.open_brackets[-1]
+    if (opener.line or 0) >= (token.line or 0):
+        return None
+    words = line.split(None, 1)
+    if words and words[0].rstrip(":") in _STATEMENT_KEYWORDS or _ASSIGNMENT.match(line):
+        return opener
+    return None
 
 
 def _end_of_file(
@@ -118,8 +145,8 @@ def _missing_block(token: Token | None, text: str, indenter: FlowIndenter) -> tu
             owner = ""
         elif head.value in _BLOCK_OWNERS:
             owner = f" after {_BLOCK_OWNERS[head.value]} on line {head.line}"
-    if token is None:
-        offset = len(text)
+    if token is None:  # at the end of the file: point after the header, as Python does
+        offset = len(text.rstrip())
     elif token.type in _LAYOUT:
         offset = token.end_pos or 0
     else:
@@ -131,13 +158,19 @@ def _bad_character(pos: int, text: str, positions: Positions) -> tuple[str, int]
     char = text[pos] if pos < len(text) else ""
     string = _STRING_START.match(text, pos)
     if string:
-        line = positions.at(len(text.rstrip("\n")))[0]
         if len(string.group(2)) == 3:
+            line = text.count("\n")  # Python detects it at the end of the file
             return f"unterminated triple-quoted string literal (detected at line {line})", pos
         line = positions.at(pos)[0]
         return f"unterminated string literal (detected at line {line})", pos
     if char == "\\":
         return "unexpected character after line continuation character", pos
+    if char == "0" and text[pos + 1 : pos + 2].isdigit():
+        return (
+            "leading zeros in decimal integer literals are not permitted; "
+            "use an 0o prefix for octal integers",
+            pos,
+        )
     if char.isprintable() and char.isascii():
         return f"invalid syntax: unexpected character '{char}'", pos
     return f"invalid character '{char}' (U+{ord(char):04X})", pos

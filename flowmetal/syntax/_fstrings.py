@@ -71,7 +71,8 @@ def _scan_parts(s: _Scanner, in_spec: bool) -> list[Literal | Field]:
             s.i = len(body) if close < 0 else close + 1
             continue
         if char == "\\":
-            s.i += 2
+            # A backslash does not escape a brace; it only hides another backslash.
+            s.i += 2 if body.startswith("\\", s.i + 1) else 1
             continue
         if char == "{":
             if not in_spec and body.startswith("{{", s.i):
@@ -84,7 +85,7 @@ def _scan_parts(s: _Scanner, in_spec: bool) -> list[Literal | Field]:
                 parts.append(Literal("".join(literal)))
                 literal = []
             s.i += 1
-            parts.append(_scan_field(s))
+            parts.append(_scan_field(s, in_spec))
             chunk_start = s.i
             continue
         if char == "}":
@@ -103,7 +104,7 @@ def _scan_parts(s: _Scanner, in_spec: bool) -> list[Literal | Field]:
     return parts
 
 
-def _scan_field(s: _Scanner) -> Field:
+def _scan_field(s: _Scanner, in_spec: bool) -> Field:
     """Scan from just after a field's '{' to just after its '}'."""
     body = s.body
     start = s.i
@@ -111,6 +112,8 @@ def _scan_field(s: _Scanner) -> Field:
     quote = ""
     while s.i < len(body):
         char = body[s.i]
+        if char == "\\":
+            raise s.fail("f-string expression part cannot include a backslash")
         if quote:
             if body.startswith(quote, s.i):
                 s.i += len(quote)
@@ -118,8 +121,6 @@ def _scan_field(s: _Scanner) -> Field:
             else:
                 s.i += 1
             continue
-        if char == "\\":
-            raise s.fail("f-string expression part cannot include a backslash")
         if char == "#":
             raise s.fail("f-string expression part cannot include '#'")
         if char in "'\"":
@@ -163,6 +164,8 @@ def _scan_field(s: _Scanner) -> Field:
         s.i += 2
     spec = None
     if s.i < len(body) and body[s.i] == ":":
+        if in_spec:
+            raise s.fail("f-string: expressions nested too deeply", start - 1)
         s.i += 1
         spec = _scan_parts(s, in_spec=True)
     if s.i >= len(body) or body[s.i] != "}":

@@ -192,7 +192,9 @@ def decode_string_body(body: str, pos: int) -> str:
                 raise LexicalError("(unicode error) illegal Unicode character", pos + i)
             out.append(chr(code))
             i += 2 + width
-        elif esc == "N" and body.startswith("{", i + 2) and "}" in body[i + 3 :]:
+        elif esc == "N":
+            if not body.startswith("{", i + 2) or "}" not in body[i + 3 :]:
+                raise LexicalError("(unicode error) malformed \\N character escape", pos + i)
             end = body.index("}", i + 3)
             try:
                 out.append(unicodedata.lookup(body[i + 3 : end]))

@@ -42,7 +42,9 @@ def _parser() -> Lark:
         _LARK = Lark(
             grammar,
             parser="lalr",
-            lexer="contextual",
+            # The basic lexer, not the contextual one: a keyword must never be
+            # lexed as the start of a longer name ("isnot", "ina").
+            lexer="basic",
             postlex=_INDENTER,
             start=["file_input", "fstring_expr"],
             propagate_positions=_not_layout,
@@ -97,14 +99,21 @@ class _Source:
         tree = self.lark_tree("(" + expr_text + ")", "fstring_expr", shift)
         builder = Builder(self.positions, self.fstring_field, shift)
         child = tree.children[0]
-        node = builder.expr(child)
+        node = builder.unstarred(child)
         if isinstance(child, Tree) and child.data == "bare_tuple":
             # Python parses the field as "(expr)": a bare tuple spans the parentheses.
             builder.at(node, *builder.own(tree))
         return node
 
+    def check_last_line(self) -> None:
+        """A line continuation must continue onto something."""
+        last = self.text.rstrip("\n").rsplit("\n", 1)[-1]
+        if last.endswith("\\") and "#" not in last:
+            raise self.error("unexpected end of file after line continuation", len(self.text) - 2)
+
     def parse(self) -> ast.Module:
         self.check_first_line()
+        self.check_last_line()
         tree = self.lark_tree(self.text, "file_input")
         try:
             return Builder(self.positions, self.fstring_field).module(tree)
