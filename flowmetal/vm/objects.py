@@ -96,9 +96,9 @@ class SeqIter:
         return self
 
     def __next__(self) -> Any:
+        self.check()
         i = self.index
         if i < len(self.seq):
-            self.check()
             self.index = i + 1
             return self.seq[i]
         raise StopIteration

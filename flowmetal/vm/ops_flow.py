@@ -67,14 +67,14 @@ class FlowOps(Machine):
 
     def op_FOR_ITER(self, f: Frame, arg: int) -> None:
         it: SeqIter = f.stack[-1]
+        if it.watch is not None:
+            try:
+                it.check()
+            except RuntimeError as exc:
+                raise FlowRaise(from_python(exc)) from None
         i = it.index
         seq = it.seq
         if i < len(seq):
-            if it.watch is not None:
-                try:
-                    it.check()
-                except RuntimeError as exc:
-                    raise FlowRaise(from_python(exc)) from None
             it.index = i + 1
             f.stack.append(seq[i])
         else:
