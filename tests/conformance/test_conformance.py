@@ -2,7 +2,7 @@
 
 byterun-style: every file in programs/ is valid Python and valid Flowmetal
 with a `main()`. CPython imports it and calls main(); Flowmetal runs the
-same source through `flowmetal.vm.run_pure`. The results must be equal
+same source through `flowmetal.vm.run_value` (run_pure, keeping the raw value). The results must be equal
 (after turning tuples into lists, since a tuple crossing the Flowmetal
 boundary may come back as a list), or both runs must raise the same
 exception type with the same message.
@@ -46,22 +46,13 @@ def run_cpython(path: Path) -> tuple[Any, ...]:
         return ("raise", type(exc).__name__, str(exc))
 
 
-def _flowmetal() -> Any:
-    try:
-        from flowmetal.vm import run_pure
-    except ImportError:
-        pytest.skip("VM not built yet")
-    return run_pure
-
-
 def run_flowmetal(source: str, filename: str) -> tuple[Any, ...]:
     """("ok", value) or ("raise", type name, message, line) from running main() in the VM."""
-    run_pure = _flowmetal()
-    from flowmetal.vm import ProgramFailed
+    from flowmetal.vm import ProgramFailed, run_value
     from flowmetal.vm.exceptions import exc_str
 
     try:
-        return ("ok", normalise(run_pure(source, filename)))
+        return ("ok", normalise(run_value(source, filename)))
     except ProgramFailed as failed:
         exc = failed.exc
         line = exc.traceback[-1][1] if exc.traceback else None
