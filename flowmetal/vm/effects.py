@@ -150,7 +150,7 @@ class EffectState(Machine):
         if payload.get("ok"):
             value = payload.get("value")
             if mode == "http":
-                return ("value", self._response(value, rid))
+                return ("value", self._response(value, payload.get("url")))
             return ("value", value)
         err = payload.get("error") or {}
         name = err.get("type") if isinstance(err, dict) else None
@@ -166,16 +166,15 @@ class EffectState(Machine):
         message = err.get("message", "") if isinstance(err, dict) else str(err)
         return ExcValue(EXC_TYPES["TaskFailed"], (f"task {rid} failed: {name}: {message}",))
 
-    def _response(self, value: Any, rid: str) -> Response:
+    def _response(self, value: Any, url: str | None) -> Response:
         if not isinstance(value, dict):
             value = {}
         headers = value.get("headers") or {}
-        info = self.pending.get(rid) or [None, None]
         return Response(
             int(value.get("status", 0)),
             dict(headers) if isinstance(headers, dict) else {},
             str(value.get("text", "")),
-            value.get("url") or info[1] or "",
+            str(value.get("url") or url or ""),
         )
 
     # -- deliveries from the host -------------------------------------------------------
@@ -187,9 +186,11 @@ class EffectState(Machine):
         if info[0] not in ("callback", "task"):
             self.pending.pop(rid)
         if rid not in self.results:
-            self.results[rid] = (
-                payload if isinstance(payload, dict) else {"ok": True, "value": payload}
-            )
+            if not isinstance(payload, dict):
+                payload = {"ok": True, "value": payload}
+            if info[1]:  # the URL of an HTTP request, for Response.url and raise_for_status
+                payload = {**payload, "url": info[1]}
+            self.results[rid] = payload
 
     def deliver_timer(self, rid: str) -> bool:
         """Note a timer firing. True if it interrupts the current wait with Timeout."""
