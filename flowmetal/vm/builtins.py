@@ -192,9 +192,13 @@ def _materialise(ctx: CallContext, iterable: Any) -> list[Any]:
     return list(iterable)
 
 
-def _len(obj: Any) -> int:
+def _len(*args: Any) -> int:
+    if len(args) != 1:
+        raise TypeError(f"len() takes exactly one argument ({len(args)} given)")
+    obj = args[0]
     if isinstance(obj, list | tuple | dict | set | frozenset | str | range):
         return len(obj)
+    # Only plain collections have a length: no VM object's __len__ is reachable.
     raise TypeError(f"object of type '{type_name(obj)}' has no len()")
 
 
@@ -413,6 +417,19 @@ _WITH_VM: dict[str, Any] = {
     "frozenset": _collection(frozenset),
     "tuple": _collection(tuple),
 }
+
+
+def _named(fn: Any, name: str) -> Any:
+    """Give a Python wrapper the builtin's name, so that argument errors read `len() ...`."""
+    if hasattr(fn, "__code__"):  # a def or lambda of ours, not a Python builtin
+        fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+for _name in _PLAIN:
+    _named(_PLAIN[_name], _name)
+for _name in _WITH_VM:
+    _named(_WITH_VM[_name], _name)
 
 BUILTINS: dict[str, Any] = {}
 for _name, _fn in _PLAIN.items():

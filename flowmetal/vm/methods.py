@@ -284,6 +284,11 @@ _TABLE: dict[str, dict[str, tuple[Any, bool]]] = {
     "float": {"is_integer": (float.is_integer, False)},
 }
 
+for _table in _TABLE.values():
+    for _mname, (_fn, _) in _table.items():
+        if hasattr(_fn, "__code__"):  # our wrapper: argument errors should name the method
+            _fn.__name__ = _fn.__qualname__ = _mname
+
 # Every method as an unbound Builtin, by its registry name ("str.split").
 METHODS: dict[str, Builtin] = {
     f"{tname}.{mname}": Builtin(f"{tname}.{mname}", fn, needs_vm=needs_vm)
