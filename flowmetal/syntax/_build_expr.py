@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 
 from lark import Token, Tree
 
-from flowmetal.syntax._fstrings import Field, Literal, scan_fstring
-from flowmetal.syntax._lexing import LexicalError, Positions, decode_string_body, number_value
+from flowmetal.syntax._build_strings import build_strings
+from flowmetal.syntax._lexing import Positions, SourceError, number_value
 
 Item = Tree | Token
 # lark types a tree's children loosely (Tree | Token); which is which is fixed
@@ -76,15 +76,6 @@ EXPR_NAMES: dict[type[ast.AST], str] = {
 }
 
 
-class Refused(Exception):
-    """A construct Flowmetal does not support, or a Python syntax error found while building."""
-
-    def __init__(self, message: str, pos: int):
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
-
-
 class ExprBuilder:
     """Builds expression nodes. `shift` maps offsets of a sub-parse (f-string fields) to the source."""
 
@@ -116,7 +107,7 @@ class ExprBuilder:
         return node
 
     def refuse(self, message: str, pos: int) -> NoReturn:
-        raise Refused(message, pos + self.shift)
+        raise SourceError(message, pos + self.shift)
 
     # -- dispatch ---------------------------------------------------------
 
@@ -424,77 +415,4 @@ class ExprBuilder:
     # -- strings ----------------------------------------------------------
 
     def e_strings(self, t: Node) -> ast.Constant | ast.JoinedStr:
-        start, end = self.own(t)
-        pieces: list[Literal | Field] = []
-        is_fstring = False
-        kind = None
-        spans: list[tuple[int, int]] = []
-        for index, token in enumerate(t.children):
-            prefix_len = 0
-            while token.value[prefix_len] not in "'\"":
-                prefix_len += 1
-            prefix = token.value[:prefix_len].lower()
-            quote_len = 3 if token.type == "LONG_STRING" else 1
-            body = token.value[prefix_len + quote_len : len(token.value) - quote_len]
-            body_pos = token.start_pos + prefix_len + quote_len + self.shift
-            if "b" in prefix:
-                self.refuse("bytes literals are not supported in Flowmetal", token.start_pos)
-            if index == 0 and "u" in prefix:
-                kind = "u"
-            try:
-                if "f" in prefix:
-                    is_fstring = True
-                    fparts = scan_fstring(body, body_pos, raw="r" in prefix)
-                    pieces.extend(fparts)
-                    spans.extend([(token.start_pos, token.end_pos)] * len(fparts))
-                elif "r" in prefix:
-                    pieces.append(Literal(body))
-                    spans.append((0, 0))
-                else:
-                    pieces.append(Literal(decode_string_body(body, body_pos)))
-                    spans.append((0, 0))
-            except LexicalError as err:
-                raise Refused(err.message, err.pos) from None
-        if not is_fstring:
-            value = "".join(p.text for p in pieces if isinstance(p, Literal))
-            return self.at(ast.Constant(value=value, kind=kind), start, end)
-        values = self._joined_values(pieces, spans, start, end)
-        return self.at(ast.JoinedStr(values=values), start, end)
-
-    def _joined_values(
-        self, pieces: list[Any], spans: list[tuple[int, int]], start: int, end: int
-    ) -> list[Any]:
-        """JoinedStr values: adjacent literals merged; every part spans the whole literal.
-
-        That whole-literal span (and a format spec spanning its own string token)
-        is what Python 3.11's `ast` does; the field expressions keep their own spans.
-        """
-        values: list[Any] = []
-        text: list[str] = []
-
-        def flush() -> None:
-            joined = "".join(text)
-            if joined:
-                values.append(self.at(ast.Constant(value=joined, kind=None), start, end))
-            text.clear()
-
-        for piece, token_span in zip(pieces, spans, strict=True):
-            if isinstance(piece, Literal):
-                text.append(piece.text)
-                continue
-            if piece.debug_text is not None:
-                text.append(piece.debug_text)
-            flush()
-            value = self.sub_parser(piece.expr_text, piece.expr_pos)
-            spec = None
-            if piece.spec is not None:
-                spec_values = self._joined_values(
-                    piece.spec, [token_span] * len(piece.spec), start, end
-                )
-                spec = self.at(ast.JoinedStr(values=spec_values), *token_span)
-            formatted = ast.FormattedValue(
-                value=value, conversion=piece.conversion, format_spec=spec
-            )
-            values.append(self.at(formatted, start, end))
-        flush()
-        return values
+        return build_strings(self, t)

@@ -88,6 +88,9 @@ def friendly(
         return "invalid decimal literal", number.start()
     if "_INDENT" in expected:
         return _missing_block(token, text, indenter)
+    if token.type == "_NEWLINE":
+        # Point just after the line's last token, not at a comment after it.
+        start = len(text[:start].rstrip(" \t\f"))
     if token.type == "_NEWLINE" and "COLON" in expected:
         return "expected ':'", start
     if token.type == "_NEWLINE" and "ELSE" in expected:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flowmetal.syntax._lexing import LexicalError, decode_string_body
+from flowmetal.syntax._lexing import SourceError, decode_string_body
 
 
 @dataclass
@@ -40,8 +40,8 @@ class _Scanner:
     i: int = 0
     parts: list[Literal | Field] = field(default_factory=list)
 
-    def fail(self, message: str, at: int | None = None) -> LexicalError:
-        return LexicalError(message, self.pos + (self.i if at is None else at))
+    def fail(self, message: str, at: int | None = None) -> SourceError:
+        return SourceError(message, self.pos + (self.i if at is None else at))
 
 
 def scan_fstring(body: str, pos: int, raw: bool) -> list[Literal | Field]:

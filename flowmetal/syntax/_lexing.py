@@ -24,8 +24,11 @@ OPENERS = {"LPAR": "(", "LSQB": "[", "LBRACE": "{"}
 CLOSERS = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
 
 
-class LexicalError(Exception):
-    """An error found while lexing; `parse` turns it into a FlowSyntaxError."""
+class SourceError(Exception):
+    """An error at an offset in the source (lexing, building, or a refusal).
+
+    `parse` turns it into a FlowSyntaxError with line, column and the source line.
+    """
 
     def __init__(self, message: str, pos: int):
         super().__init__(message)
@@ -70,7 +73,7 @@ class FlowIndenter(PythonIndenter):
         if indent != self.indent_level[-1]:
             # Point at the first character of the badly indented line.
             start = (token.end_pos or 0) - len(indent_str)
-            raise LexicalError("unindent does not match any outer indentation level", start)
+            raise SourceError("unindent does not match any outer indentation level", start)
 
     def _process(self, stream: Iterator[Token]) -> Iterator[Token]:
         token = None
@@ -87,10 +90,10 @@ class FlowIndenter(PythonIndenter):
                 self.open_brackets.append(token)
             elif token.type in CLOSERS:
                 if not self.open_brackets:
-                    raise LexicalError(f"unmatched '{token.value}'", token.start_pos or 0)
+                    raise SourceError(f"unmatched '{token.value}'", token.start_pos or 0)
                 opener = self.open_brackets.pop()
                 if OPENERS[opener.type] != CLOSERS[token.type]:
-                    raise LexicalError(
+                    raise SourceError(
                         f"closing parenthesis '{token.value}' does not match "
                         f"opening parenthesis '{opener.value}' on line {opener.line}",
                         token.start_pos or 0,
@@ -184,22 +187,20 @@ def decode_string_body(body: str, pos: int) -> str:
             width = _HEX_ESCAPES[esc]
             digits = body[i + 2 : i + 2 + width]
             if len(digits) != width or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                raise LexicalError(
-                    f"(unicode error) truncated \\{esc}{'X' * width} escape", pos + i
-                )
+                raise SourceError(f"(unicode error) truncated \\{esc}{'X' * width} escape", pos + i)
             code = int(digits, 16)
             if code > 0x10FFFF:
-                raise LexicalError("(unicode error) illegal Unicode character", pos + i)
+                raise SourceError("(unicode error) illegal Unicode character", pos + i)
             out.append(chr(code))
             i += 2 + width
         elif esc == "N":
             if not body.startswith("{", i + 2) or "}" not in body[i + 3 :]:
-                raise LexicalError("(unicode error) malformed \\N character escape", pos + i)
+                raise SourceError("(unicode error) malformed \\N character escape", pos + i)
             end = body.index("}", i + 3)
             try:
                 out.append(unicodedata.lookup(body[i + 3 : end]))
             except KeyError:
-                raise LexicalError(
+                raise SourceError(
                     "(unicode error) unknown Unicode character name", pos + i
                 ) from None
             i = end + 1

@@ -19,10 +19,9 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from flowmetal.errors import FlowSyntaxError
-from flowmetal.syntax._build_expr import Refused
 from flowmetal.syntax._build_stmt import Builder
 from flowmetal.syntax._errors import friendly
-from flowmetal.syntax._lexing import FlowIndenter, LexicalError, Positions
+from flowmetal.syntax._lexing import FlowIndenter, Positions, SourceError
 
 _LAYOUT_TOKENS = frozenset({"_NEWLINE", "_INDENT", "_DEDENT"})
 _LOCK = threading.RLock()
@@ -74,7 +73,7 @@ class _Source:
         with _LOCK:
             try:
                 return _parser().parse(text, start=start)
-            except LexicalError as err:
+            except SourceError as err:  # from the indenter: relative to `text`
                 raise self.error(err.message, err.pos + shift) from None
             except UnexpectedInput as err:
                 message, offset = friendly(err, text, Positions(text), _INDENTER)
@@ -117,7 +116,7 @@ class _Source:
         tree = self.lark_tree(self.text, "file_input")
         try:
             return Builder(self.positions, self.fstring_field).module(tree)
-        except Refused as err:
+        except SourceError as err:
             raise self.error(err.message, err.pos) from None
 
 
