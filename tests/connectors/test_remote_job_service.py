@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from server_helpers import Process, ServerProcess, env_for, inbox_messages, wait_for
+from server_helpers import Stack, inbox_messages, wait_for
 
 pytestmark = pytest.mark.kafka
 
@@ -38,49 +38,6 @@ def main():
     finally:
         print("cleaned up")
 """
-
-
-class Stack:
-    """A server and an interpreter over one test's topics."""
-
-    def __init__(self, settings: Any, tmp_path: Path):
-        self.settings = settings
-        self.server = ServerProcess(settings, tmp_path / "server.log")
-        self.interpreter = Process(
-            ["interpreter", "--instance-id", "i1"],
-            env_for(settings, self.server.url),
-            tmp_path / "interpreter.log",
-        )
-
-    def start(self) -> Stack:
-        self.interpreter.start()
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-        self.interpreter.stop()
-
-    def logs(self) -> str:
-        return f"--- server\n{self.server.output()}\n--- interpreter\n{self.interpreter.output()}"
-
-    def push(self, name: str, source: str) -> str:
-        resp = self.server.api("POST", "/v1/programs", json={"name": name, "source": source})
-        assert resp.status_code == 201, resp.text
-        return str(resp.json()["version"])
-
-    def wait_status(self, task_id: str, statuses: set[str], timeout: float = 60.0) -> Any:
-        def check() -> Any:
-            resp = self.server.api("GET", f"/v1/tasks/{task_id}")
-            return resp.status_code == 200 and resp.json()["status"] in statuses and resp.json()
-
-        try:
-            return wait_for(check, timeout, f"task {task_id} to be {statuses}")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{self.logs()}") from None
-
-    def history(self, task_id: str) -> list[dict[str, Any]]:
-        return list(self.server.api("GET", f"/v1/tasks/{task_id}/history").json()["events"])
 
 
 @pytest.fixture
