@@ -24,8 +24,13 @@ IMPORT_MESSAGE = "only the flow.* standard modules can be imported"
 class Builder(ExprBuilder):
     """Builds a whole `ast.Module` from the tree of `file_input`."""
 
+    statement_start = 0
+
     def module(self, tree: Node) -> ast.Module:
-        return ast.Module(body=self.statements(tree.children), type_ignores=[])
+        try:
+            return ast.Module(body=self.statements(tree.children), type_ignores=[])
+        except RecursionError:
+            self.refuse("too deeply nested: split this statement up", self.statement_start)
 
     def statements(self, items: list[Any]) -> list[ast.stmt]:
         body: list[ast.stmt] = []
@@ -39,6 +44,7 @@ class Builder(ExprBuilder):
         return body
 
     def stmt(self, tree: Node) -> Any:
+        self.statement_start = self.own(tree)[0]  # where to point if nesting runs too deep
         method = getattr(self, "s_" + tree.data)
         return method(tree)
 
@@ -232,13 +238,25 @@ class Builder(ExprBuilder):
 
     def s_with_stmt(self, t: Node) -> ast.With:
         items = []
-        for item in t.children[:-1]:
+        for item in self._with_items(t.children[:-1]):
             context, target = item.children
             optional = None if target is None else self.target(self.expr(target), ast.Store)
             items.append(ast.withitem(context_expr=self.expr(context), optional_vars=optional))
         body = self.suite(t.children[-1])
         node = ast.With(items=items, body=body, type_comment=None)
         return self.block(node, self.own(t)[0], t.children[-1])
+
+    def _with_items(self, items: list[Node]) -> list[Node]:
+        """`with (a, b):` holds two items, not a tuple, as in Python 3.9+."""
+        if len(items) != 1 or items[0].children[1] is not None:
+            return items
+        context = items[0].children[0]
+        if not (isinstance(context, Tree) and context.data == "tuple" and context.children):
+            return items
+        elements = context.children[0].children
+        if any(isinstance(e, Tree) and e.data == "star_expr" for e in elements):
+            return items
+        return [Tree("with_item", [e, None]) for e in elements if e is not None]
 
     # -- functions ---------------------------------------------------------
 

@@ -14,6 +14,7 @@ The grammar (flowmetal.lark) leaves three lexical jobs to Python code:
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from collections.abc import Iterator
 
@@ -113,10 +114,7 @@ class Positions:
 
     def __init__(self, source: str):
         self.source = source
-        self.line_starts = [0]
-        for index, char in enumerate(source):
-            if char == "\n":
-                self.line_starts.append(index + 1)
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
         self.ascii = source.isascii()
 
     def at(self, offset: int) -> tuple[int, int]:

@@ -132,3 +132,11 @@ def test_error_column_counts_characters_not_bytes() -> None:
     with pytest.raises(FlowSyntaxError) as caught:
         parse("é = 'ü' )\n")
     assert caught.value.column == 9
+
+
+def test_too_deep_nesting_is_a_syntax_error_at_its_statement() -> None:
+    source = "x = 1\ny = " + " if a else ".join(["1"] * 600) + "\n"
+    with pytest.raises(FlowSyntaxError) as caught:
+        parse(source)
+    assert caught.value.message.startswith("too deeply nested")
+    assert (caught.value.line, caught.value.column) == (2, 1)
