@@ -19,7 +19,7 @@ set, tuple, cell, function, ... appears once and is referred to by index.
 That is what preserves sharing and cycles: two names bound to one list
 still share it after a round trip.
 
-The heap travels as a JSON array in the `heap` field, because encoding a
+The heap travels as a JSON array (UTF-8 bytes) in the `heap` field, because encoding a
 value per Avro union item costs microseconds each while the C JSON codec
 handles a list of 100,000 numbers in a few milliseconds. Each heap entry is
 a JSON array whose first element is its kind:
@@ -137,8 +137,8 @@ SCHEMA: dict[str, Any] = {
         },
         {
             "name": "heap",
-            "type": "string",
-            "doc": "the value graph as a JSON array (see serial.py)",
+            "type": "bytes",
+            "doc": "the value graph as a JSON array, UTF-8 with surrogates passed through (serial.py)",
         },
     ],
 }
@@ -484,7 +484,12 @@ def encode_task(task: Task) -> bytes:
     state_ref = enc.ref(state)
     enc.run()
     try:
-        heap = json.dumps(enc.heap, separators=(",", ":"))
+        # Not ensure_ascii: a lone surrogate in a str must come back as itself, not
+        # be merged with its neighbour by the JSON decoder, so it travels raw
+        # ("surrogatepass") inside the UTF-8 bytes.
+        heap = json.dumps(enc.heap, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
     except ValueError as exc:
         raise SnapshotError(f"cannot encode task state: {exc}") from exc
     w = vm.waiting
@@ -559,7 +564,7 @@ def decode_task(data: bytes, program: Program, limits: Limits, host: Host | None
             f"snapshot was made with bytecode version {record['bytecode']}, this VM runs {BYTECODE_VERSION}"
         )
     try:
-        heap = json.loads(record["heap"])
+        heap = json.loads(record["heap"].decode("utf-8", "surrogatepass"))
         dec = _Decoder(heap)
         dec.run()
         objs = dec.objs
