@@ -25,7 +25,9 @@ nothing). A delivery is refused with 409 when the callback is already used:
    restarts and holds across server processes (a server answers 503 to
    deliveries, and /healthz is 503, until its read model has caught up with
    the topics as they were when it started);
-3. the read model says the task has ended (it waits for nothing any more).
+3. the read model's history shows a step that consumed a `response` to
+   that callback id (however it got there), or its state says the task has
+   ended and waits for nothing any more.
 
 Limits: two server processes that receive the same token within the read
 model's lag (usually milliseconds) can both answer 202 and both produce a

@@ -19,7 +19,9 @@ them into this process's own RocksDB:
     s/<task id>                a task this process started (a stub until its state comes)
     c/<task id>\\0<callback id>     a callback delivery was accepted (a marker
                                from the `callbacks` topic, or this process's
-                               own delivery before its marker comes back)
+                               own delivery before its marker comes back), or
+                               the history shows a step that consumed a
+                               `response` to that request id
 
 Everything here is derived from the topics: deleting the folder is always
 safe, the consumer rebuilds it from the beginning of the topics.
@@ -167,6 +169,14 @@ class ReadModelStore:
                 return
             event = decode_history(record.value)
             batch.put(_history_key(event["task_id"], event["seq"]), json.dumps(event).encode())
+            # A step that consumed a `response` answered that request id for good; callback
+            # ids are request ids, so a callback answered any way at all counts as used.
+            detail = event.get("detail")
+            message = detail.get("message") if isinstance(detail, dict) else None
+            if isinstance(message, dict) and message.get("kind") == "response":
+                request_id = message.get("request_id")
+                if isinstance(request_id, str):
+                    batch.put(_callback_key(event["task_id"], request_id), b'{"via":"history"}')
         elif record.kind == PROGRAMS:
             if record.value is None:
                 return

@@ -192,6 +192,20 @@ def test_a_marker_from_another_server_or_an_ended_task_makes_it_used(tmp_path: P
     assert len(server.writer.messages()) == 1  # type: ignore[attr-defined]
 
 
+def test_a_response_in_the_history_makes_the_callback_used(tmp_path: Path) -> None:
+    store = ReadModelStore(tmp_path / "rm")
+    detail = {"message": {"kind": "response", "id": "x", "request_id": "t.4"}}
+    event = {"task_id": "t", "seq": 3, "kind": "step", "time": 1, "detail": detail}
+    store.apply([Record(HISTORY, 0, 0, b"t", wire.encode_history(event))])
+
+    async def scenario(client: TestClient, server: Server) -> None:
+        assert (await client.post(cb_path("t", "t.4"), json={})).status == 409
+        assert (await client.post(cb_path("t", "t.5"), json={})).status == 202
+
+    server = serve(tmp_path, scenario, server=Server(SETTINGS, MemoryWriter(), store))
+    assert [m.request_id for m in server.writer.messages()] == ["t.5"]  # type: ignore[attr-defined]
+
+
 def test_oversized_bodies_get_413(tmp_path: Path) -> None:
     store = ReadModelStore(tmp_path / "rm")
     server = Server(SETTINGS, MemoryWriter(), store, max_body=1000)
