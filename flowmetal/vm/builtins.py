@@ -32,6 +32,7 @@ import re
 import sys
 from typing import Any
 
+from flowmetal.errors import LimitError
 from flowmetal.vm import methods, stdlib_json
 from flowmetal.vm.exceptions import EXC_TYPES, exc_repr, exc_str, is_instance
 from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
@@ -332,7 +333,7 @@ def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
     if mod is None and isinstance(base, int) and isinstance(exp, int) and exp > 0:
         # An exact power can take minutes to compute: refuse the absurd ones up front.
         if abs(base) > 1 and exp * abs(base).bit_length() > 100_000_000:
-            raise OverflowError("integer power too large")
+            raise LimitError("integer result is too large")  # LimitExceeded, as the ** operator
     result = pow(base, exp, mod)
     if isinstance(result, complex):  # (-8) ** 0.5: Flowmetal has no complex numbers
         raise ValueError("negative number cannot be raised to a fractional power")
