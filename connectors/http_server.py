@@ -165,43 +165,64 @@ class KafkaWriter:
                     jobs.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            failure = self._commit(producer, jobs)
+            try:
+                failure = self._commit(producer, jobs)
+            except Exception as exc:  # an abort that failed too: this producer is unusable
+                self.error = f"{type(exc).__name__}: {exc}"
+                self._stop.set()
+                failure = exc
             for _, resolve in jobs:
                 resolve(failure)
+        # Nobody may wait forever on a writer that has stopped.
+        stopped = RuntimeError(f"Kafka writer stopped: {self.error or 'shutting down'}")
+        while True:
+            try:
+                self._queue.get_nowait()[1](stopped)
+            except queue.Empty:
+                break
         producer.flush(5)
 
     def _commit(self, producer: Any, jobs: list[Any]) -> BaseException | None:
-        """Produce every job's records in one transaction; return None or the failure."""
+        """Produce every job's records in one transaction; return None or the failure.
+
+        A retriable error retries the same call; an abortable one aborts and produces
+        the whole batch again (read_committed readers never see the aborted copy);
+        a fatal one (or fencing) ends this writer."""
         from confluent_kafka import KafkaException
+
+        def retrying(call: Callable[[], None]) -> None:
+            for attempt in range(5):
+                try:
+                    call()
+                    return
+                except KafkaException as exc:
+                    err = exc.args[0]
+                    if not err.retriable() or err.txn_requires_abort() or attempt == 4:
+                        raise
+                    log.warning("retrying after %s", err)
+                    time.sleep(0.1 * (attempt + 1))
 
         for attempt in range(3):
             try:
-                producer.begin_transaction()
+                retrying(producer.begin_transaction)
                 for records, _ in jobs:
                     for r in records:
                         producer.produce(r.topic, key=r.key, value=r.value, headers=r.headers)
-                producer.commit_transaction(30)
+                retrying(lambda: producer.commit_transaction(30))
                 return None
             except KafkaException as exc:
                 err = exc.args[0]
                 log.warning("transaction attempt %d failed: %s", attempt + 1, err)
-                if err.txn_requires_abort():
-                    producer.abort_transaction(30)
-                    continue
-                if err.retriable():
-                    time.sleep(0.2)
-                    try:  # the transaction may still be open: close it before retrying
-                        producer.abort_transaction(30)
-                    except KafkaException:
-                        pass
-                    continue
-                # Fatal or fenced: this writer is done; /healthz says so, a supervisor restarts.
-                self.error = str(err)
-                self._stop.set()
-                return exc
-            except BufferError as exc:
+                if not err.txn_requires_abort():
+                    # Fatal, fenced, or retried in vain: this writer is done; /healthz
+                    # says so and a supervisor restarts the process.
+                    self.error = str(err)
+                    self._stop.set()
+                    return exc
                 producer.abort_transaction(30)
-                return exc
+            except BufferError:  # the local queue is full: let it drain, then try again
+                producer.abort_transaction(30)
+                producer.flush(5)
         return RuntimeError("Kafka transaction failed three times")
 
 
