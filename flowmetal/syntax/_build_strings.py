@@ -34,6 +34,8 @@ def build_strings(b: ExprBuilder, t: Any) -> ast.Constant | ast.JoinedStr:
         quote_len = 3 if token.type == "LONG_STRING" else 1
         body = token.value[prefix_len + quote_len : len(token.value) - quote_len]
         body_pos = token.start_pos + prefix_len + quote_len + b.shift
+        if "u" in prefix and len(prefix) > 1:
+            b.refuse("invalid syntax: invalid string prefix", token.start_pos)
         if "b" in prefix:
             b.refuse("bytes literals are not supported in Flowmetal", token.start_pos)
         if index == 0 and "u" in prefix:

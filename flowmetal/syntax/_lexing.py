@@ -37,6 +37,17 @@ class SourceError(Exception):
         self.pos = pos
 
 
+_TAB_ERROR = "inconsistent use of tabs and spaces in indentation"
+
+
+def _columns(indent: str, tab_len: int) -> int:
+    """The column an indentation reaches, a tab moving to the next multiple of tab_len."""
+    column = 0
+    for char in indent:
+        column = (column // tab_len + 1) * tab_len if char == "\t" else column + 1
+    return column
+
+
 class FlowIndenter(PythonIndenter):
     """lark's Python indenter, plus a stack of the open brackets' tokens.
 
@@ -50,12 +61,16 @@ class FlowIndenter(PythonIndenter):
         # The first tokens of the latest logical lines, to name the statement
         # whose block is missing in "expected an indented block after ...".
         self.line_heads: list[Token] = []
+        # Indentation measured with tabs of width 1 too: Python's check that
+        # tabs and spaces are used consistently (else a TabError).
+        self.alt_level = [0]
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         self.open_brackets = []
         self.line_heads = []
         self.paren_level = 0
         self.indent_level = [0]
+        self.alt_level = [0]
         return self._process(stream)
 
     def handle_NL(self, token: Token) -> Iterator[Token]:  # noqa: N802 - lark's name
@@ -63,18 +78,23 @@ class FlowIndenter(PythonIndenter):
             return
         yield token
         indent_str = token.rsplit("\n", 1)[1]
-        indent = indent_str.count(" ") + indent_str.count("\t") * self.tab_len
+        start = (token.end_pos or 0) - len(indent_str)  # the line's first character
+        indent, alt = _columns(indent_str, self.tab_len), _columns(indent_str, 1)
         if indent > self.indent_level[-1]:
+            if alt <= self.alt_level[-1]:
+                raise SourceError(_TAB_ERROR, start)
             self.indent_level.append(indent)
+            self.alt_level.append(alt)
             yield Token.new_borrow_pos(self.INDENT_type, indent_str, token)
             return
         while indent < self.indent_level[-1]:
             self.indent_level.pop()
+            self.alt_level.pop()
             yield Token.new_borrow_pos(self.DEDENT_type, indent_str, token)
         if indent != self.indent_level[-1]:
-            # Point at the first character of the badly indented line.
-            start = (token.end_pos or 0) - len(indent_str)
             raise SourceError("unindent does not match any outer indentation level", start)
+        if alt != self.alt_level[-1]:
+            raise SourceError(_TAB_ERROR, start)
 
     def _process(self, stream: Iterator[Token]) -> Iterator[Token]:
         token = None

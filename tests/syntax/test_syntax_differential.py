@@ -5,6 +5,7 @@ the compiler's line tables and error messages depend on them.
 """
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from syntax_snippets import SNIPPETS
 from flowmetal.syntax import parse
 
 DATA = Path(__file__).parent / "data"
+
+# The parser produces Python 3.11's ast: later versions place f-string parts
+# differently (PEP 701), so the comparison with `ast.parse` holds on 3.11 only.
+pytestmark = pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="compares with 3.11's ast")
 
 
 def dump(module: ast.Module) -> str:
