@@ -49,6 +49,7 @@ class TaskClient:
         self.settings = settings
         self._producer: Any = None
         self._partitions: int | None = None
+        self._versions: dict[str, str] = {}
 
     def __enter__(self) -> TaskClient:
         return self
@@ -111,8 +112,12 @@ class TaskClient:
         from flowmetal.programs import ProgramTable
 
         if version is None:
-            with ProgramTable(self.settings) as table:
-                version = table.get_record(program).version
+            # Resolved once per client: a batch of starts pins one version.
+            version = self._versions.get(program)
+            if version is None:
+                with ProgramTable(self.settings) as table:
+                    version = table.get_record(program).version
+                self._versions[program] = version
         task_id = task_id or new_task_id()
         payload = start_payload(program, version, entry, list(args or []), dict(kwargs or {}))
         self.send_message(Message(task_id, "start", f"start-{uuid.uuid4().hex}", None, payload))

@@ -80,7 +80,12 @@ class Restorer:
         self.topic = settings.topic(STATE)
         self.reports: list[RestoreReport] = []  # every restore of this process, for logs and tests
         # assign() only: the group id is never joined, librdkafka just insists on one.
-        config = consumer_config(settings, "flowmetal-restore", {"fetch.max.bytes": 64 << 20})
+        config = consumer_config(
+            settings,
+            "flowmetal-restore",
+            # Do not let the broker hold a fetch that only has a transaction marker to give.
+            {"fetch.max.bytes": 64 << 20, "fetch.wait.max.ms": 10},
+        )
         self._consumer: Any = Consumer(config)
 
     def close(self) -> None:
@@ -147,7 +152,7 @@ class Restorer:
                         f"restoring partition {partition} of {self.topic} took more than "
                         f"{self.timeout_s:.0f}s (at offset {position} of {end})"
                     )
-                for msg in self._consumer.consume(num_messages=2_000, timeout=0.5):
+                for msg in self._consumer.consume(num_messages=5_000, timeout=0.05):
                     if msg.error():
                         if msg.error().code() == KafkaError._PARTITION_EOF:
                             continue

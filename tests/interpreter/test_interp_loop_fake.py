@@ -83,7 +83,7 @@ def _dead_letters(settings: Settings, count: int, timeout: float = 20) -> list[w
         while len(found) < count and time.monotonic() < deadline:
             msg = consumer.poll(0.5)
             if msg is not None and not msg.error():
-                found.append(wire.decode_dead_letter(msg.value()))
+                found.append(wire.decode_dead_letter(msg.value() or b""))
     finally:
         consumer.close()
     return found

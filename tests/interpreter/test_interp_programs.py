@@ -178,7 +178,7 @@ def test_dead_letters_and_processing_goes_on(procs: Interpreters) -> None:
     while len(letters) < 2 and time.monotonic() < deadline:
         msg = consumer.poll(0.5)
         if msg is not None and not msg.error():
-            letters.append(wire.decode_dead_letter(msg.value()))
+            letters.append(wire.decode_dead_letter(msg.value() or b""))
     consumer.close()
     by_key = {letter.original_key: letter for letter in letters}
     assert set(by_key) == {b"garbage", b"nobody-home"}, letters
