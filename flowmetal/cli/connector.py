@@ -164,8 +164,7 @@ def http(
 
 
 # -- flowmetal connector http-server ---------------------------------------------------------
-# RESERVED for the HTTP server connector's engineer: add the `http-server` command
-# here, as `@connector_app.command("http-server")`.
+# The HTTP server connector's command (maintained with connectors/http_server.py).
 
 
 @connector_app.command("http-server")
