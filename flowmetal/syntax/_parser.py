@@ -5,50 +5,34 @@ FlowIndenter post-lexer (flowmetal.lark) → `Builder` turns the tree into
 `ast` nodes, refusing what Flowmetal does not support. f-string fields are
 parsed on demand with the same parser (start rule `fstring_expr`).
 
-The lark parser is built once, on first use, and shared; a lock serializes
-its use because the post-lexer keeps per-parse state.
+The lark parser is made once, on first use (from precomputed tables, see
+_grammar.py), and shared; a lock serializes its use because the post-lexer
+keeps per-parse state.
 """
 
 from __future__ import annotations
 
 import ast
 import threading
-from importlib import resources
 
-from lark import Lark, Token, Tree
+from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
 from flowmetal.errors import FlowSyntaxError
 from flowmetal.syntax._build_stmt import Builder
 from flowmetal.syntax._errors import friendly
+from flowmetal.syntax._grammar import build
 from flowmetal.syntax._lexing import FlowIndenter, Positions, SourceError
 
-_LAYOUT_TOKENS = frozenset({"_NEWLINE", "_INDENT", "_DEDENT"})
 _LOCK = threading.RLock()
 _LARK: Lark | None = None
 _INDENTER = FlowIndenter()
 
 
-def _not_layout(child: object) -> bool:
-    """Newlines and indentation do not count in a node's span."""
-    return not (isinstance(child, Token) and child.type in _LAYOUT_TOKENS)
-
-
 def _parser() -> Lark:
     global _LARK
     if _LARK is None:
-        grammar = resources.files("flowmetal.syntax").joinpath("flowmetal.lark").read_text()
-        _LARK = Lark(
-            grammar,
-            parser="lalr",
-            # The basic lexer, not the contextual one: a keyword must never be
-            # lexed as the start of a longer name ("isnot", "ina").
-            lexer="basic",
-            postlex=_INDENTER,
-            start=["file_input", "fstring_expr"],
-            propagate_positions=_not_layout,
-            maybe_placeholders=True,
-        )
+        _LARK = build(_INDENTER)
     return _LARK
 
 
