@@ -9,7 +9,6 @@ cancellation goes through the API down to the VM's current wait.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,6 +27,15 @@ def main(tag):
     return {"tag": tag, "body": delivery["body"]}
 """
 
+RECEIVE_PROGRAM = """\
+from flow.task import receive
+
+def main():
+    first = receive()
+    second = receive()
+    return [first, second]
+"""
+
 CANCEL_PROGRAM = """\
 from flow.time import sleep
 
@@ -40,9 +48,10 @@ def main():
 """
 
 
-@pytest.fixture
-def stack(kafka: Any, tmp_path: Path) -> Iterator[Stack]:
-    running = Stack(kafka.settings("remote-job"), tmp_path).start()
+@pytest.fixture(scope="module")
+def stack(kafka: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One server and interpreter for the module; each test has its own task ids."""
+    running = Stack(kafka.settings("remote-job"), tmp_path_factory.mktemp("stack")).start()
     try:
         yield running
     finally:
@@ -89,3 +98,27 @@ def test_cancel_runs_finally_blocks_and_ends_the_task_cancelled(stack: Stack) ->
     assert task["status"] == "cancelled", task
     assert "cleaned up" in printed(stack.history("s1"))
     assert stack.server.api("POST", "/v1/tasks/s1/cancel").status_code == 409
+
+
+def test_push_errors_and_messages_through_the_api(stack: Stack) -> None:
+    bad = stack.server.api(
+        "POST", "/v1/programs", json={"name": "bad", "source": "def main(:\n    return 1\n"}
+    )
+    assert bad.status_code == 400
+    error = bad.json()["error"]
+    assert (error["line"], error["filename"]) == (1, "bad.flow") and error["column"] >= 1
+    assert stack.server.api("POST", "/v1/tasks", json={"program": "bad"}).status_code == 404
+
+    stack.push("receiver", RECEIVE_PROGRAM)
+    assert (
+        stack.server.api("POST", "/v1/tasks", json={"program": "receiver", "id": "r1"}).status_code
+        == 201
+    )
+    stack.wait_status("r1", {"waiting"})
+    for value in ({"a": 1}, [2, "two"]):
+        sent = stack.server.api("POST", "/v1/tasks/r1/messages", json={"value": value})
+        assert sent.status_code == 202
+    task = stack.wait_status("r1", {"done", "failed"})
+    assert task["result"] == [{"a": 1}, [2, "two"]]
+    listed = stack.server.api("GET", "/v1/tasks?status=done").json()["tasks"]
+    assert "r1" in [t["id"] for t in listed]
