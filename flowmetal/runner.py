@@ -336,20 +336,23 @@ class LocalRunner:
                 self._answer(effect.parent, effect.parent_request, effect.outcome)
 
     def _request(self, request: p.Request) -> None:
-        call: Awaitable[JSON]
+        call: Callable[[], Awaitable[JSON]]
         if request.kind == "http" and "http" not in self.connectors:
-            assert self._client is not None
-            call = perform_http(self._client, request)
+            client = self._client
+            assert client is not None
+            call = lambda: perform_http(client, request)  # noqa: E731
         elif request.kind in self.connectors:
-            call = call_connector(self.connectors[request.kind], request)
+            call = lambda: call_connector(self.connectors[request.kind], request)  # noqa: E731
         else:
             self._answer(request.task_id, request.id, no_connector(request))
             return
         self._background(request.task_id, request.id, call)
 
-    def _background(self, task_id: str, request_id: str, call: Awaitable[JSON]) -> None:
+    def _background(
+        self, task_id: str, request_id: str, call: Callable[[], Awaitable[JSON]]
+    ) -> None:
         async def job() -> None:
-            payload = await call
+            payload = await call()
             # Post before the job leaves self._jobs: _stuck() must see one or the other.
             self._answer(task_id, request_id, payload)
 

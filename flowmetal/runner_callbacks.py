@@ -83,7 +83,9 @@ class CallbackListener:
         if found in self._delivered:
             return web.json_response({"error": "this callback was delivered already"}, status=409)
         text = await request.text()
-        value = {"body": parse_body(text), "headers": dict(request.headers)}
+        # Plain str keys: aiohttp's are multidict.istr, which is not a Flowmetal value.
+        headers = {str(k): str(v) for k, v in request.headers.items()}
+        value = {"body": parse_body(text), "headers": headers}
         # Claim the delivery before handing it on: a second POST racing this
         # one must see 409, never a second response message.
         self._delivered.add(found)

@@ -8,20 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
-
-
-def _vm_is_there() -> bool:
-    try:
-        from flowmetal.vm import Task  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-# Until the VM lands these tests cannot run; afterwards this guard is removed.
-needs_vm = pytest.mark.skipif(not _vm_is_there(), reason="flowmetal.vm.Task is not built yet")
-
 
 Flowmetal = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -33,18 +19,15 @@ def result_of(proc: subprocess.CompletedProcess[str]) -> object:
     return json.loads(lines[0])
 
 
-@needs_vm
 def test_fan_out(flowmetal: Flowmetal) -> None:
     assert result_of(flowmetal("run", "--local", "examples/fan_out.flow", "--args", "[10]")) == 285
 
 
-@needs_vm
 def test_timers(flowmetal: Flowmetal) -> None:
     proc = flowmetal("run", "--local", "examples/timers.flow")
     assert result_of(proc) == {"slept_long_enough": True, "got": "a timeout"}
 
 
-@needs_vm
 def test_counter_with_the_echo_connector(flowmetal: Flowmetal) -> None:
     proc = flowmetal(
         "run", "--local", "examples/counter.flow", "--args", "[20]",
@@ -53,7 +36,6 @@ def test_counter_with_the_echo_connector(flowmetal: Flowmetal) -> None:
     assert result_of(proc) == 20
 
 
-@needs_vm
 def test_connector_from_the_current_directory(flowmetal: Flowmetal, tmp_path: Path) -> None:
     (tmp_path / "myconn.py").write_text(
         "class Doubler:\n"
@@ -70,7 +52,6 @@ def test_connector_from_the_current_directory(flowmetal: Flowmetal, tmp_path: Pa
     assert result_of(proc) == 42
 
 
-@needs_vm
 def test_remote_job_by_callback_and_by_polling(
     flowmetal: Flowmetal, job_service: Callable[..., str]
 ) -> None:
@@ -85,7 +66,6 @@ def test_remote_job_by_callback_and_by_polling(
         assert bool(stats["callback_status"]) == (callback == "yes")
 
 
-@needs_vm
 def test_kwargs_and_printed_lines_go_to_stderr(flowmetal: Flowmetal, tmp_path: Path) -> None:
     prog = tmp_path / "hello.flow"
     prog.write_text('def main(name="x"):\n    print("hello", name)\n    return [name]\n')
@@ -94,7 +74,6 @@ def test_kwargs_and_printed_lines_go_to_stderr(flowmetal: Flowmetal, tmp_path: P
     assert "hello ada" in proc.stderr
 
 
-@needs_vm
 def test_failing_program_prints_a_flowmetal_traceback(flowmetal: Flowmetal, tmp_path: Path) -> None:
     prog = tmp_path / "boom.flow"
     prog.write_text("def helper(d):\n    return d['nope']\n\ndef main():\n    return helper({})\n")

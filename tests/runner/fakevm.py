@@ -11,7 +11,7 @@ exception fails it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from flowmetal.protocol import Message, StepResult, TaskError, TaskFinished
 
 YIELD = object()
 
-FakeFn = Callable[..., Generator[Any, Message, Any]]
+FakeFn = Callable[..., Generator[Any, Message, Any] | Iterator[Any]]
 
 
 @dataclass
@@ -59,7 +59,7 @@ class FakeTask:
                 self._started = True
                 out = next(self._gen)
             else:
-                out = self._gen.send(message)
+                out = self._gen.send(message)  # type: ignore[union-attr]
         except StopIteration as stop:
             outcome = {"ok": True, "value": stop.value}
             return self._end("done", outcome, StepResult("done", result=stop.value))

@@ -14,19 +14,6 @@ from flowmetal.errors import FlowSyntaxError
 from flowmetal.runner import RunOutcome, run_local
 
 
-def _vm_is_there() -> bool:
-    try:
-        from flowmetal.vm import Task  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-# Until the VM lands these tests cannot run; afterwards this guard is removed.
-needs_vm = pytest.mark.skipif(not _vm_is_there(), reason="flowmetal.vm.Task is not built yet")
-pytestmark = needs_vm
-
-
 def run_example(examples: Path, name: str, *args: Any, **options: Any) -> RunOutcome:
     path = examples / name
     return run_local(path.read_text(), str(path), list(args), **options)
@@ -158,12 +145,12 @@ from flow.task import spawn, send, receive, self_id
 
 def child(parent):
     send(parent, {"from_child": self_id()})
-    return receive()["value"] * 2
+    return receive() * 2
 
 def main():
     handle = spawn(child, self_id())
     msg = receive()
-    send(msg["value"]["from_child"], 21)
+    send(msg["from_child"], 21)
     return await handle
 """
     assert run_source(source).result == 42

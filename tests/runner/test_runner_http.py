@@ -26,7 +26,13 @@ def run(main: Any, transport: httpx.AsyncBaseTransport | None = None) -> RunOutc
 
 
 def http(t: FakeTask, method: str, url: str, **extra: Any) -> Request:
-    payload = {"method": method, "url": url, "headers": {}, "json": None, "data": None}
+    payload: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "headers": {},
+        "json": None,
+        "data": None,
+    }
     payload.update(extra)
     return Request(t.rid(), t.id, "http", payload)
 
