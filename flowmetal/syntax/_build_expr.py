@@ -259,8 +259,9 @@ class ExprBuilder:
         node = self.expr(children[0])
         for op, right in zip(children[1::2], children[2::2], strict=True):
             end = self.span(right)[1]
-            node = self.at(ast.BinOp(left=node, op=BINOPS[op.value](), right=self.expr(right)),
-                           start, end)  # fmt: skip
+            node = self.at(
+                ast.BinOp(left=node, op=BINOPS[op.value](), right=self.expr(right)), start, end
+            )
         return node
 
     e_or_expr = e_xor_expr = e_and_expr = e_shift_expr = e_arith_expr = e_term = _binop_chain
@@ -291,8 +292,9 @@ class ExprBuilder:
             if isinstance(index, ast.Starred):  # x[*a] indexes by the tuple (*a,)
                 index = self.at(ast.Tuple(elts=[index], ctx=ast.Load()), *self.own(subs))
         else:
-            index = self.at(ast.Tuple(elts=self.exprs(subs.children), ctx=ast.Load()),
-                            *self.own(subs))  # fmt: skip
+            index = self.at(
+                ast.Tuple(elts=self.exprs(subs.children), ctx=ast.Load()), *self.own(subs)
+            )
         return self.at(ast.Subscript(value=value, slice=index, ctx=ast.Load()), *self.own(t))
 
     def e_slice(self, t: Node) -> ast.Slice:
@@ -337,8 +339,9 @@ class ExprBuilder:
                         'expression cannot contain assignment, perhaps you meant "=="?', start
                     )
                 if self.span(name) != self.own(name):
-                    self.refuse('expression cannot contain assignment, perhaps you meant "=="?',
-                                start)  # fmt: skip
+                    self.refuse(
+                        'expression cannot contain assignment, perhaps you meant "=="?', start
+                    )
                 value = self.expr(item.children[1])
                 keyword = ast.keyword(arg=str(name.children[0]), value=value)
                 keywords.append(self.at(keyword, *self.own(item)))
@@ -369,8 +372,7 @@ class ExprBuilder:
     e_yield_from = e_yield_expr
 
     def e_paren_yield(self, t: Node) -> NoReturn:
-        self.expr(t.children[0])
-        raise AssertionError("unreachable")
+        self.e_yield_expr(t.children[0])
 
     def e_walrus(self, t: Node) -> NoReturn:
         source = self.positions.source

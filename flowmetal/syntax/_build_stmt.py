@@ -82,16 +82,19 @@ class Builder(ExprBuilder):
         target = self.expr(t.children[0])
         if not isinstance(target, ast.Name | ast.Attribute | ast.Subscript):
             what = type(target).__name__.lower()
-            self.refuse(f"'{what}' is an illegal expression for augmented assignment",
-                        self.span(t.children[0])[0])  # fmt: skip
+            self.refuse(
+                f"'{what}' is an illegal expression for augmented assignment",
+                self.span(t.children[0])[0],
+            )
         target.ctx = ast.Store()
         op = BINOPS[t.children[1].value[:-1]]()
         node = ast.AugAssign(target=target, op=op, value=self.unstarred(t.children[2]))
         return self.at(node, *self.own(t))
 
     def s_annassign(self, t: Node) -> NoReturn:
-        self.refuse("variable annotations are not supported in Flowmetal",
-                    self.span(t.children[0])[1])  # fmt: skip
+        self.refuse(
+            "variable annotations are not supported in Flowmetal", self.span(t.children[0])[1]
+        )
 
     def s_del_stmt(self, t: Node) -> ast.Delete:
         targets = [self.target(x, ast.Del) for x in self.exprs(t.children[0].children)]
@@ -149,8 +152,11 @@ class Builder(ExprBuilder):
         module = self._module_name(t.children[0])
         targets = t.children[1]
         if targets.data == "import_star":
-            self.refuse("star imports (from ... import *) are not supported in Flowmetal: "
-                        "name what you import", self.own(targets)[0])  # fmt: skip
+            self.refuse(
+                "star imports (from ... import *) are not supported in Flowmetal: "
+                "name what you import",
+                self.own(targets)[0],
+            )
         names = []
         for item in targets.children:
             name, asname = item.children
@@ -281,8 +287,9 @@ class Builder(ExprBuilder):
 
     def _arg(self, item: Node) -> ast.arg:
         if isinstance(item, Token):
-            return self.at(ast.arg(arg=item.value, annotation=None, type_comment=None),
-                           *self.span(item))  # fmt: skip
+            return self.at(
+                ast.arg(arg=item.value, annotation=None, type_comment=None), *self.span(item)
+            )
         name, annotation = item.children
         node = ast.arg(arg=name.value, annotation=self.expr(annotation), type_comment=None)
         return self.at(node, *self.own(item))
@@ -321,8 +328,7 @@ class Builder(ExprBuilder):
                     bare_star = start
                 else:
                     vararg = self._arg(item.children[0])
-                    names_check = vararg.arg
-                    self._unique(names, names_check, start)
+                    self._unique(names, vararg.arg, start)
                 continue
             if kind in ("kwparam", "lambda_kwparam"):
                 kwarg = self._arg(item.children[0])

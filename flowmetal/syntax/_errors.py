@@ -37,6 +37,12 @@ _STATEMENT_KEYWORDS = {
     "return", "pass", "break", "continue", "raise", "import", "from", "del", "assert",
     "nonlocal", "global", "class",
 }  # fmt: skip
+# Two expressions side by side inside brackets: most likely a missing comma.
+_ATOM_STARTS = {
+    "NAME", "STRING", "LONG_STRING", "DEC_NUMBER", "HEX_NUMBER", "OCT_NUMBER", "BIN_NUMBER",
+    "FLOAT_NUMBER", "LPAR", "LSQB", "LBRACE", "NONE", "TRUE", "FALSE",
+}  # fmt: skip
+_ATOM_ENDS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'\")]}")
 _LAYOUT = {"_NEWLINE": "end of line", "_INDENT": "indent", "_DEDENT": "dedent"}
 _STRING_START = re.compile(r"([rRuUfFbB]{0,2})('''|\"\"\"|'|\")")
 _ASSIGNMENT = re.compile(r"\s*[\w.]+(\[.*\])?\s*([-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
@@ -100,7 +106,11 @@ def friendly(
         return "generators (yield) are not supported in Flowmetal", at
     if token.type == "_DEDENT":
         return "invalid syntax: unexpected dedent", token.end_pos or start
-    return f"invalid syntax: unexpected {describe(token)}", start
+    message = f"invalid syntax: unexpected {describe(token)}"
+    before = text[:start].rstrip()
+    if indenter.open_brackets and token.type in _ATOM_STARTS and before[-1:] in _ATOM_ENDS:
+        message += ". Perhaps you forgot a comma?"
+    return message, start
 
 
 def _expected(err: UnexpectedToken) -> set[str]:
