@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,7 +90,8 @@ class Engine:
         self.limits = limits
         self.host = host or ServiceHost(settings)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
-        self.cache: dict[str, LiveTask] = {}
+        # Most recently used last; trimmed between transactions (see `trim`).
+        self.cache: OrderedDict[str, LiveTask] = OrderedDict()
         self._task_cls = task_class  # flowmetal.vm.Task unless a test gives a stand-in
         self.partitions = settings.partitions
         self.inbox_topic = settings.topic("inbox")
@@ -104,12 +106,20 @@ class Engine:
         for task_id in [t for t, live in self.cache.items() if live.partition == partition]:
             del self.cache[task_id]
 
+    def trim(self, limit: int) -> None:
+        """Keep at most `limit` tasks in memory, dropping the least recently used.
+
+        Only between transactions: then every cached task equals its stored state."""
+        while len(self.cache) > limit:
+            self.cache.popitem(last=False)
+
     def load(self, partition: int, task_id: str) -> LiveTask | None:
         """The task from the memory cache or the store, or None when it does not exist.
 
         Raises whatever restoring the VM raises (the caller dead-letters the record)."""
         live = self.cache.get(task_id)
         if live is not None:
+            self.cache.move_to_end(task_id)
             return live
         value = self.store.get(partition, task_id)
         if value is None:

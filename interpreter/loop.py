@@ -64,6 +64,7 @@ class LoopOptions:
     transaction_timeout_ms: int = 10_000
     instance_id: str = ""  # a stable id makes a restarted process fence its predecessor
     timers_per_batch: int = 1000
+    cache_tasks: int = 20_000  # live tasks kept in memory between transactions
 
     def transactional_id(self) -> str:
         if self.instance_id:
@@ -126,6 +127,7 @@ class Interpreter:
         self._stopping = False
         self.owned: set[int] = set()
         self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0}
+        self._reported, self._reported_steps = time.monotonic(), 0
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -246,6 +248,24 @@ class Interpreter:
         self.stats["commits"] += 1
         touched, self._touched, self._consumed = self._touched, {}, 0
         self._write_store(touched, state_offsets)
+        self.engine.trim(self.options.cache_tasks)
+        self._report()
+
+    def _report(self) -> None:
+        """A line of throughput every so often, for operators."""
+        now = time.monotonic()
+        if now - self._reported < 30:
+            return
+        steps = self.stats["steps"] - self._reported_steps
+        log.info(
+            "%.1f steps/s over the last %.0fs; totals %s; %d tasks cached, %d timers pending",
+            steps / (now - self._reported),
+            now - self._reported,
+            self.stats,
+            len(self.engine.cache),
+            self.timers.count(),
+        )
+        self._reported, self._reported_steps = now, self.stats["steps"]
 
     def _write_store(self, touched: dict[str, LiveTask], state_offsets: dict[int, int]) -> None:
         """Step 4: the committed states into the store, with their checkpoints."""

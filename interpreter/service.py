@@ -17,6 +17,7 @@ used (crash-only: the consumer group hands the partitions to someone else);
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import re
@@ -99,10 +100,14 @@ def build(settings: Settings, options: ServiceOptions) -> Any:
     from flowmetal.interpreter.loop import Interpreter
     from flowmetal.interpreter.store import MemoryStore, RocksStore, TaskStore
 
-    from flowmetal.kafka import ensure_topics
+    from flowmetal.kafka import admin, ensure_topics, partition_counts
     from flowmetal.programs import ProgramTable
 
     ensure_topics(settings)
+    # The topics' real partition count wins over FLOWMETAL_PARTITIONS (the engine checks
+    # that each record sits on its task's partition).
+    inbox = partition_counts(admin(settings)).get(settings.topic("inbox"), settings.partitions)
+    settings = dataclasses.replace(settings, partitions=inbox)
     store: TaskStore
     if options.store == "memory":
         store = MemoryStore()
