@@ -88,26 +88,51 @@ def type_name(v: Any) -> str:
     return type(v).__name__
 
 
+# The most characters one str()/repr() may build. A list holding the same
+# large string a thousand times is small in memory but its repr is not; the
+# limit stops that before it exhausts the interpreter's memory (a crash there
+# would repeat on every replay of the step). Callers with a CallContext check
+# the result against the task's own, smaller limit afterwards.
+MAX_RENDER = 16 * 1024 * 1024
+
+
+class _Render:
+    """The state of one repr: containers being shown (for cycles) and the characters left."""
+
+    __slots__ = ("active", "left")
+
+    def __init__(self) -> None:
+        self.active: set[int] = set()
+        self.left = MAX_RENDER
+
+    def spend(self, text: str) -> str:
+        self.left -= len(text)
+        if self.left < 0:
+            raise LimitError(f"the text of this value is over the limit of {MAX_RENDER} characters")
+        return text
+
+
 def to_repr(v: Any) -> str:
     """`repr(v)` for any Flowmetal value, nested VM objects included."""
     if isinstance(v, _ATOMS):
         return repr(v)
-    return _repr(v, set())
+    return _repr(v, _Render())
 
 
-def _repr(v: Any, active: set[int]) -> str:
+def _repr(v: Any, r: _Render) -> str:
     if isinstance(v, _ATOMS):
-        return repr(v)
+        return r.spend(repr(v))
     t = type(v)
     if t is list or t is tuple or t is dict or t is set or t is frozenset:
-        if id(v) in active:  # a container inside itself, as Python shows it
+        if id(v) in r.active:  # a container inside itself, as Python shows it
             return "[...]" if t is list else "{...}"
-        active.add(id(v))
+        r.active.add(id(v))
+        r.spend("  " * len(v))  # the separators
         try:
             if t is dict:
-                inner = ", ".join(f"{_repr(k, active)}: {_repr(x, active)}" for k, x in v.items())
+                inner = ", ".join(f"{_repr(k, r)}: {_repr(x, r)}" for k, x in v.items())
                 return "{" + inner + "}"
-            inner = ", ".join(_repr(x, active) for x in v)
+            inner = ", ".join(_repr(x, r) for x in v)
             if t is list:
                 return "[" + inner + "]"
             if t is tuple:
@@ -116,12 +141,12 @@ def _repr(v: Any, active: set[int]) -> str:
                 return f"{t.__name__}()"
             return "{" + inner + "}" if t is set else "frozenset({" + inner + "})"
         finally:
-            active.discard(id(v))
+            r.active.discard(id(v))
     if isinstance(v, ExcValue):
-        return exc_repr(v)
+        return r.spend(exc_repr(v))
     if isinstance(v, Builtin) and v.bound_self is None and v.name in TYPES:
         return f"<class '{v.name}'>"
-    return repr(v)  # range, ExcType, Builtin, and the VM's own classes
+    return r.spend(repr(v))  # range, ExcType, Builtin, and the VM's own classes
 
 
 def to_str(v: Any) -> str:
@@ -201,6 +226,27 @@ def _len(*args: Any) -> int:
         return len(obj)
     # Only plain collections have a length: no VM object's __len__ is reachable.
     raise TypeError(f"object of type '{type_name(obj)}' has no len()")
+
+
+def _any(ctx: CallContext, iterable: Any, /) -> bool:
+    return any(_materialise(ctx, iterable))  # a range is checked before C loops over it
+
+
+def _all(ctx: CallContext, iterable: Any, /) -> bool:
+    return all(_materialise(ctx, iterable))
+
+
+def _round(number: Any, ndigits: Any = None) -> Any:
+    if (
+        type(number) is int
+        and type(ndigits) is int
+        and ndigits < 0
+        and -ndigits > number.bit_length() // 3 + 2
+    ):
+        # 10 ** -ndigits exceeds the number: the result is 0, and Python would
+        # first compute that power, which takes minutes for ndigits=-10**8.
+        return 0
+    return round(number, ndigits)
 
 
 def _sorted(ctx: CallContext, iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list:
@@ -377,13 +423,11 @@ def _callable(obj: Any, /) -> bool:
 _PLAIN: dict[str, Any] = {
     "len": _len,
     "abs": abs,
-    "any": any,
-    "all": all,
     "isinstance": _isinstance,
     "type": _type,
     "repr": to_repr,
     "ascii": to_ascii,
-    "round": round,
+    "round": _round,
     "divmod": divmod,
     "ord": ord,
     "chr": chr,
@@ -402,6 +446,8 @@ _PLAIN: dict[str, Any] = {
 }
 _WITH_VM: dict[str, Any] = {
     "sorted": _sorted,
+    "any": _any,
+    "all": _all,
     "min": _extreme("min", min),
     "max": _extreme("max", max),
     "sum": _sum,

@@ -79,6 +79,7 @@ class _SafeFormatter(string.Formatter):
 
     def __init__(self, ctx: CallContext) -> None:
         self.ctx = ctx
+        self.total = 0
 
     def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
         if isinstance(key, int):
@@ -115,7 +116,11 @@ class _SafeFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         from flowmetal.vm.builtins import format_value
 
-        return format_value(value, format_spec, self.ctx)
+        text = format_value(value, format_spec, self.ctx)
+        # "{0}{0}{0}..." repeats one big argument: count as the pieces are made.
+        self.total += len(text)
+        _check_len(self.ctx, self.total)
+        return text
 
 
 def _str_format(ctx: CallContext, s: str, /, *args: Any, **kwargs: Any) -> str:
@@ -145,11 +150,22 @@ def _shown(v: Any) -> Any:
     return v if v is None or isinstance(v, bool | int | float | str) else _Shown(v)
 
 
+def _rough_len(v: Any) -> int:
+    if isinstance(v, str):
+        return len(v)
+    if isinstance(v, list | tuple | dict | set | frozenset):
+        return 2 * len(v)
+    return 0
+
+
 def percent_format(ctx: CallContext, fmt: str, values: Any) -> str:
     """`fmt % values` for a str `fmt` (the VM's BINARY_MOD on strings should call this)."""
     from flowmetal.vm.builtins import check_width
 
     check_width(ctx, fmt)
+    # "%s%s%s..." % (big, big, big, ...) repeats one big string: estimate first.
+    items = values if isinstance(values, tuple) else (values,)
+    _check_len(ctx, len(fmt) + sum(_rough_len(v) for v in items))
     if isinstance(values, tuple):
         if "*" in fmt:
             for v in values:
@@ -207,6 +223,15 @@ def _grows(method: Any) -> Any:
         if isinstance(result, str | list | tuple | dict | set | frozenset):
             ctx.check_size(result)
         return result
+
+    return fn
+
+
+def _range_search(method: Any) -> Any:
+    def fn(ctx: CallContext, r: range, x: Any, /) -> Any:
+        if type(x) is not int and type(x) is not bool:
+            ctx.check_size(r)  # only ints are found arithmetically; others walk the range
+        return method(r, x)
 
     return fn
 
@@ -279,7 +304,10 @@ _TABLE: dict[str, dict[str, tuple[Any, bool]]] = {
         "symmetric_difference": (_grows(frozenset.symmetric_difference), True),
     },
     "tuple": {"count": (tuple.count, False), "index": (tuple.index, False)},
-    "range": {"count": (range.count, False), "index": (range.index, False)},
+    "range": {
+        "count": (_range_search(range.count), True),
+        "index": (_range_search(range.index), True),
+    },
     "int": {"bit_length": (int.bit_length, False), "bit_count": (int.bit_count, False)},
     "float": {"is_integer": (float.is_integer, False)},
 }

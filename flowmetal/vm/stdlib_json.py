@@ -31,17 +31,29 @@ def dumps(
     ensure_ascii: bool = True,
 ) -> str:
     """`json.dumps` for plain values; anything else is a TypeError."""
+    from flowmetal.vm.builtins import check_prospective
+
     if separators is not None:
         separators = tuple(separators)  # type: ignore[assignment]
-    text = json.dumps(
-        obj,
+    encoder = json.JSONEncoder(
         indent=indent,
         sort_keys=sort_keys,
         separators=separators,  # type: ignore[arg-type]
         ensure_ascii=ensure_ascii,
         default=_refuse,
     )
-    return ctx.check_size(text)
+    # A list holding one big string many times is small in memory but not as
+    # text: count the chunks as they are made and stop at the size limit.
+    chunks, total = [], 0
+    for chunk in encoder.iterencode(obj):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > _CHEAP:
+            check_prospective(ctx, total)
+    return ctx.check_size("".join(chunks))
+
+
+_CHEAP = 100_000  # below this many characters, skip the size check
 
 
 def loads(text: Any, /) -> Any:

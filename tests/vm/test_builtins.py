@@ -259,3 +259,15 @@ def test_type_returns_the_type_builtin() -> None:
     assert call("type", ex.new_exc("KeyError")) is ex.EXC_TYPES["KeyError"]
     assert to_repr(call("type", "s")) == "<class 'str'>"
     assert isinstance(ex.new_exc("KeyError"), ExcValue)
+
+
+def test_renderings_and_loops_that_could_run_away_are_bounded() -> None:
+    big = "x" * 1_000_000
+    with pytest.raises(LimitError):
+        to_repr([big] * 100)  # 100 MB of text from 8 MB of list
+    assert to_repr([big] * 2) == repr([big] * 2)
+    assert call("round", 5, -(10**8)) == 0  # Python would compute 10 ** 10 ** 8 first
+    assert call("round", 1234, -2) == 1200 and call("round", -5, -10) == round(-5, -10)
+    with pytest.raises(LimitError):
+        call("all", range(1, 10**12), ctx=FakeCtx(limit=1000))
+    assert call("any", [0, 0, 3]) is True

@@ -181,3 +181,17 @@ def test_json_round_trip_and_errors() -> None:
         call_builtin(loads, FakeCtx(), ("{bad",), {})
     with pytest.raises(TypeError, match="not JSON serializable"):
         call_builtin(dumps, FakeCtx(), ({1, 2},), {})
+
+
+def test_repeating_one_big_value_is_caught_while_the_text_is_built() -> None:
+    ctx = FakeCtx(limit=100_000)
+    big = "x" * 50_000
+    with pytest.raises(LimitError):
+        m("{0}" * 10, "format", big, ctx=ctx)
+    with pytest.raises(LimitError):
+        percent_format(ctx, "%s" * 10, (big,) * 10)
+    with pytest.raises(LimitError):
+        call_builtin(JSON["dumps"], ctx, ([big] * 10,), {})
+    with pytest.raises(LimitError):
+        m(range(10**12), "count", "a", ctx=ctx)  # a non-int is searched by walking the range
+    assert m(range(10**12), "count", 5, ctx=ctx) == 1  # an int is found arithmetically
