@@ -135,6 +135,7 @@ class ConnectorRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._paused = False
         self._stopping = False
+        self._failed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kafka = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka")
         self._consumer: Consumer | None = None
@@ -173,6 +174,12 @@ class ConnectorRuntime:
                     if not await self._call(self._flush):
                         await self._call(self._rewind)
             await self._drain()
+        except KafkaException as exc:
+            self._failed = True
+            raise ServiceError(f"connector {self.kind}: Kafka error: {exc.args[0]}") from exc
+        except BaseException:
+            self._failed = True  # no more transactions: the close below must not try one
+            raise
         finally:
             for task in list(self._tasks):
                 task.cancel()
@@ -377,7 +384,8 @@ class ConnectorRuntime:
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Commit what is ready before the partitions go; the rest re-runs at the new owner.
         log.info("revoked %s", sorted(tp.partition for tp in partitions))
-        self._flush()
+        if not self._failed:
+            self._flush()
         self._drop([tp.partition for tp in partitions])
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -385,10 +393,15 @@ class ConnectorRuntime:
         self._drop([tp.partition for tp in partitions])
 
     def _close(self) -> None:
-        if self._consumer is not None:
-            self._consumer.close()  # runs on_revoke: the last ready responses are committed
-        if self._producer is not None:
-            self._producer.flush(10)
+        try:
+            if self._consumer is not None:
+                self._consumer.close()  # runs on_revoke: the last ready responses are committed
+            if self._producer is not None:
+                self._producer.flush(10)
+        except Exception:
+            if not self._failed:
+                raise
+            log.warning("closing after a failure", exc_info=True)  # the first error is the one
 
 
 def _consumer_config(settings: Settings, group_id: str) -> dict[str, Any]:

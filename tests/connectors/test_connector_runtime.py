@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 import pytest
@@ -143,3 +144,33 @@ def test_a_request_past_its_timeout_gets_a_timeout_error(kafka) -> None:
     assert messages["f.1"] == {"ok": True, "value": "fast"}
     assert messages["s.1"]["ok"] is False
     assert messages["s.1"]["error"]["type"] == "Timeout"
+
+
+def test_a_fenced_connector_fails_instead_of_answering(kafka) -> None:
+    from flowmetal.connectors.runtime import ConnectorRuntime
+
+    from flowmetal.errors import ServiceError
+
+    settings = kafka.settings("fenced")
+    produce_requests(settings, [Request(id="a.1", task_id="a", kind="echo", payload=1)])
+    first = ConnectorRuntime(EchoConnector(), settings, transactional_id="echo-fenced")
+
+    async def main() -> None:
+        async def usurp() -> None:
+            # Wait until the first has answered, then take its transactional id: the
+            # broker fences the first, whose next transaction must fail, not commit.
+            await asyncio.to_thread(read_responses, settings, 1)
+            from confluent_kafka import Producer
+
+            from flowmetal.kafka import producer_config
+
+            Producer(producer_config(settings, "echo-fenced")).init_transactions(30)
+            produce_requests(settings, [Request(id="a.2", task_id="a", kind="echo", payload=2)])
+
+        usurper = asyncio.create_task(usurp())
+        with pytest.raises(ServiceError, match="(?i)fenc"):
+            await asyncio.wait_for(first.run(), 60)
+        await usurper
+
+    asyncio.run(main())
+    assert first.served == 1
