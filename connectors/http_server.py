@@ -45,6 +45,8 @@ import hmac
 import json
 import logging
 import queue
+import re
+import socket
 import threading
 import time
 import uuid
@@ -496,7 +498,10 @@ def run(
     instance: str | None = None,
 ) -> None:
     """Serve until interrupted: topics, read model, writer, then the web app."""
-    instance = instance or f"{port}"
+    # The instance names the RocksDB folder and the transactional id: stable across
+    # restarts on one host, distinct between replicas (two writers sharing a
+    # transactional id would fence each other forever).
+    instance = re.sub(r"[^A-Za-z0-9_.-]+", "_", instance or f"{socket.gethostname()}-{port}")
     if settings.uses_dev_secret:
         log.warning("FLOWMETAL_CALLBACK_SECRET is the development default: set it in production")
     ensure_server_topics(settings)

@@ -177,8 +177,8 @@ def http_server(
     instance: str | None = typer.Option(
         None,
         "--instance",
-        help="Stable name of this server (default: the port): names its read-model folder "
-        "and transactional id. Give each replica its own.",
+        help="Stable name of this server (default: <hostname>-<port>): names its read-model "
+        "folder and transactional id. Give each replica its own.",
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
