@@ -125,6 +125,7 @@ class Interpreter:
         self._touched: dict[str, LiveTask] = {}
         self._consumed = 0
         self._stopping = False
+        self._fatal = False
         self.owned: set[int] = set()
         self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0}
         self._reported, self._reported_steps = time.monotonic(), 0
@@ -155,16 +156,21 @@ class Interpreter:
             while not self._stopping:
                 self._poll_once()
             self._finish_open(commit=True)
+        except FatalError:
+            self._fatal = True
+            raise
         finally:
             self._close()
 
     def _close(self) -> None:
         try:
-            self.consumer.close()  # leaves the group: its partitions move on at once
+            # Leaves the group so the partitions move on at once; after a fatal error the
+            # revocation callback only drops state (see _finish_open).
+            self.consumer.close()
         except Exception as exc:  # closing must not hide the reason we are closing
             log.warning("closing the consumer: %s", exc)
         self.restorer.close()
-        self.txn.close()
+        self.txn.close(broken=self._fatal)
         self.store.close()
 
     # -- one turn -------------------------------------------------------------------------
@@ -300,6 +306,10 @@ class Interpreter:
     def _finish_open(self, commit: bool) -> None:
         """Commit (or abort) the open transaction before the partitions go."""
         if not self.txn.open:
+            return
+        if self._fatal:  # the producer is gone; the broker aborts the transaction
+            self.engine.drop(set(self._touched))
+            self._touched, self._consumed = {}, 0
             return
         if commit:
             try:

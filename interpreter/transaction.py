@@ -52,9 +52,11 @@ def _error_of(exc: Exception) -> Any:
 
 
 def is_fenced(err: Any) -> bool:
+    """A fenced or already-fatal producer: nothing but exiting helps."""
     from confluent_kafka import KafkaError
 
     fenced = {
+        KafkaError._FATAL,  # the producer already failed fatally (often: fenced)
         KafkaError._FENCED,
         getattr(KafkaError, "PRODUCER_FENCED", -1),
         KafkaError.INVALID_PRODUCER_EPOCH,
@@ -193,5 +195,11 @@ class TransactionalProducer:
         self.open = False
         call_with_retries("abort_transaction", lambda: self._producer.abort_transaction(30))
 
-    def close(self) -> None:
-        self._producer.flush(5)
+    def close(self, broken: bool = False) -> None:
+        """Flush what is left, unless the producer is broken (flushing would only fail)."""
+        if broken:
+            return
+        try:
+            self._producer.flush(5)
+        except Exception as exc:  # closing must not hide why we are closing
+            log.warning("closing the producer: %s", exc)
