@@ -208,6 +208,13 @@ def test_old_writer_new_reader_state_v1():
         b"\x01",
         9,
     )
+    assert back.timers == ()  # state.v2's timers take their default
+
+
+def test_state_timers_round_trip():
+    deadline = 1_700_000_000_000
+    record = StateRecord("t", "waiting", "p", "v", b"", timers=(("t.2", deadline),), updated_ms=3)
+    assert wire.decode_state(wire.encode_state(record)).timers == (("t.2", deadline),)
 
 
 def test_schema_versions_have_distinct_fingerprints():
