@@ -155,9 +155,10 @@ def run_steps(tasks: int, steps: int, commit_ms: int, batch: int) -> dict[str, A
             )
             while pending and time.monotonic() - began < 600:
                 for msg in consumer.consume(5000, 0.2):
-                    if msg.error() or msg.value() is None:
+                    value = msg.value()
+                    if msg.error() or value is None:
                         continue
-                    record = wire.decode_state(msg.value())
+                    record = wire.decode_state(value)
                     if record.status == "done":
                         pending.discard(record.task_id)
             consumer.close()
