@@ -31,9 +31,9 @@ nothing). A delivery is refused with 409 when the callback is already used:
 
 Limits: two server processes that receive the same token within the read
 model's lag (usually milliseconds) can both answer 202 and both produce a
-`response`. The task still sees one delivery, because the `response`
-messages share their id and request id and the VM takes the first answer
-to a request and drops the rest; only the second sender's status is wrong.
+`response`. The task still sees one delivery: the VM takes the first answer
+to a request and ignores later ones (and once the task has ended the
+interpreter dead-letters them); only the second sender's status is wrong.
 A marker is also kept for as long as the `callbacks` topic keeps it
 (compacted: forever, unless the operator deletes it).
 """
