@@ -58,12 +58,14 @@ def call_builtin(
     b: Builtin, ctx: CallContext, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     """Call a Builtin following the convention in the module docstring."""
-    prefix: list[Any] = []
+    # Spelled out per case: this is on the path of every builtin and method call.
     if b.needs_vm:
-        prefix.append(ctx)
+        if b.bound_self is not None:
+            return b.fn(ctx, b.bound_self, *args, **kwargs)
+        return b.fn(ctx, *args, **kwargs)
     if b.bound_self is not None:
-        prefix.append(b.bound_self)
-    return b.fn(*prefix, *args, **kwargs)
+        return b.fn(b.bound_self, *args, **kwargs)
+    return b.fn(*args, **kwargs)
 
 
 # --- rendering values: str(), repr(), format() -----------------------------
