@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import sys
 import time
 import traceback
@@ -157,6 +158,7 @@ class LocalRunner:
         self._programs_of: dict[str, Any] = {}
         self._parents: dict[str, tuple[str | None, str | None]] = {}
         self._broken: set[str] = set()
+        self._waiting_for: dict[str, str] = {}  # what each task last said it waits for
         self._queue: asyncio.Queue[Message] = asyncio.Queue()
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._jobs: set[asyncio.Task[None]] = set()
@@ -194,6 +196,7 @@ class LocalRunner:
             result = task.step(message)
         except Exception as exc:  # a VM bug must fail the task, not the run
             result = self._broke(message.task_id, exc)
+        self._waiting_for[message.task_id] = result.waiting_for
         for line in result.output:
             self._print(message.task_id, line)
         for effect in result.effects:
@@ -211,7 +214,11 @@ class LocalRunner:
         return self.listener.outstanding(self._live) == 0
 
     def _deadlock(self, root: str) -> None:
-        waiting = [f"{tid} ({t.status})" for tid, t in self.tasks.items() if self._live(tid)]
+        waiting = [
+            f"{tid} (waiting for {self._waiting_for.get(tid) or t.status})"
+            for tid, t in self.tasks.items()
+            if self._live(tid)
+        ]
         message = (
             "the program waits for something that can never come: no message is queued"
             f" and no request, timer or callback is outstanding; live tasks: {', '.join(waiting)}"
@@ -414,12 +421,18 @@ def run_local(
     programs: Mapping[str, str] | None = None,
     snapshot_each_step: bool = False,
     out: TextIO | None = None,
+    task_id: str | None = None,
 ) -> RunOutcome:
     """Compile `source` and run `entry(*args, **kwargs)` to its end with real effects.
 
     Raises FlowSyntaxError/CompileError for a program (or one in `programs`,
     name -> file path) that does not compile; every failure of the program
-    itself is in the outcome."""
+    itself is in the outcome.
+
+    `task_id` names the root task (default: `local-<random>`). Request ids,
+    and so the Idempotency-Keys the program's HTTP requests carry, derive
+    from it: a fresh one per run means a second run is a new job for a
+    service that deduplicates; the same one replays as the same requests."""
     from flowmetal.compile import compile_program
 
     program = compile_program(source, filename)
@@ -435,4 +448,5 @@ def run_local(
         snapshot_each_step=snapshot_each_step,
         out=out,
     )
-    return asyncio.run(runner.run(entry, list(args or []), dict(kwargs or {})))
+    root = task_id or f"local-{secrets.token_hex(6)}"
+    return asyncio.run(runner.run(entry, list(args or []), dict(kwargs or {}), root))

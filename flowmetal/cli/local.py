@@ -85,6 +85,14 @@ def run(
     ] = None,
     entry: Annotated[str, typer.Option("--entry", help="The function to run.")] = "main",
     fuel: Annotated[int | None, typer.Option("--fuel", help="Instructions per step.")] = None,
+    task_id: Annotated[
+        str | None,
+        typer.Option(
+            "--task-id",
+            help="The root task's id (default: local-<random>); request ids and so"
+            " Idempotency-Keys derive from it.",
+        ),
+    ] = None,
     snapshot_each_step: Annotated[
         bool,
         typer.Option("--snapshot-each-step", help="Store and restore every task after every step."),
@@ -129,6 +137,7 @@ def run(
             entry=entry,
             programs=programs,
             snapshot_each_step=snapshot_each_step,
+            task_id=task_id,
         )
     except FlowSyntaxError as exc:  # CompileError too
         typer.echo(str(exc), err=True)

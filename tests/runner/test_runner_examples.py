@@ -99,6 +99,21 @@ def test_remote_job_retries_a_503_without_a_second_job(
     assert list(stats["requests_per_key"].values()) == [3]  # two 503s, then the job
 
 
+def test_each_run_is_a_new_task_unless_its_id_is_given(
+    examples: Path, job_service: Callable[..., str]
+) -> None:
+    base = job_service(callback="yes", delay=0.1)
+    first = run_example(examples, "remote_job.flow", base, "a")
+    second = run_example(examples, "remote_job.flow", base, "a")
+    assert first.task_id != second.task_id
+    assert first.result["job_id"] != second.result["job_id"]
+    # The replayed creation is answered with the first job, whose callback has
+    # come and gone: the replay polls after its short callback wait.
+    replay = run_example(examples, "remote_job.flow", base, "a", 0.5, task_id=first.task_id)
+    assert replay.result["job_id"] == first.result["job_id"]  # same Idempotency-Key
+    assert httpx.get(f"{base}/stats").json()["jobs"] == 2
+
+
 def test_printed_lines_go_to_out_not_the_result() -> None:
     out = io.StringIO()
     outcome = run_local('def main():\n    print("hi", 1)\n    return 2\n', "p.flow", [], out=out)
