@@ -439,8 +439,25 @@ async def metrics(request: web.Request) -> web.Response:
 _PAGE = Path(__file__).with_name("web.html")
 
 
+# The page talks only to this server, cannot be framed (its Cancel button must not be
+# clickjacked) and renders task data with textContent only, never as HTML.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
 async def page(request: web.Request) -> web.Response:
-    return web.Response(body=_PAGE.read_bytes(), content_type="text/html", charset="utf-8")
+    return web.Response(
+        body=_PAGE.read_bytes(), content_type="text/html", charset="utf-8", headers=_PAGE_HEADERS
+    )
+
+
+async def _no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
 
 
 def build_app(server: Server) -> web.Application:
@@ -451,6 +468,7 @@ def build_app(server: Server) -> web.Application:
         client_max_size=server.max_body, middlewares=[count_requests, size_limit, bearer_auth]
     )
     app[SERVER] = server
+    app.on_response_prepare.append(_no_sniffing)
     app.router.add_post("/cb/{token}", deliver_callback)
     app.router.add_put("/cb/{token}", deliver_callback)
     app.router.add_get("/healthz", healthz)

@@ -244,6 +244,8 @@ def test_the_api_needs_the_bearer_token(tmp_path: Path) -> None:
         assert (await client.get("/metrics")).status == 200
         page = await client.get("/")
         assert page.status == 200 and "<html" in (await page.text()).lower()
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert "connect-src 'self'" in page.headers["Content-Security-Policy"]
 
     server = serve(tmp_path, scenario)
     assert server.writer.records == []  # type: ignore[attr-defined]
