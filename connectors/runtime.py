@@ -169,9 +169,13 @@ class ConnectorRuntime:
                 batch = await self._call(self._consume, max(1, min(500, free)), timeout)
                 for record in batch:
                     self._accept(record)
+                if batch:
+                    await asyncio.sleep(0)  # quick handlers finish now, in this transaction
                 if time.monotonic() - last_flush >= self.commit_interval:
-                    last_flush = time.monotonic()
-                    if not await self._call(self._flush):
+                    outcome = await self._call(self._flush)
+                    if outcome is not None:  # the interval runs from the last transaction
+                        last_flush = time.monotonic()
+                    if outcome is False:
                         await self._call(self._rewind)
             await self._drain()
         except KafkaException as exc:
@@ -291,7 +295,14 @@ class ConnectorRuntime:
 
     def _consume(self, limit: int, timeout: float) -> list[Any]:
         assert self._consumer is not None
-        records = self._consumer.consume(limit, timeout)
+        # consume(n, timeout) waits for all n records or the whole timeout: wait for the
+        # first record only, then take whatever else is already fetched.
+        first = self._consumer.poll(timeout)
+        if first is None:
+            return []
+        records = [first]
+        if limit > 1:
+            records += self._consumer.consume(limit - 1, 0)
         good = []
         for record in records:
             err = record.error()
@@ -303,8 +314,10 @@ class ConnectorRuntime:
                 log.warning("consumer: %s", err)
         return good
 
-    def _flush(self) -> bool:
-        """Steps 2 and 3: one transaction with the ready responses and offsets. False: aborted."""
+    def _flush(self) -> bool | None:
+        """Steps 2 and 3: one transaction with the ready responses and offsets.
+
+        True: committed; False: aborted (rewind); None: nothing to commit."""
         assert self._producer is not None and self._consumer is not None
         records: list[_Out] = []
         offsets: list[TopicPartition] = []
@@ -314,7 +327,7 @@ class ConnectorRuntime:
             if commit is not None:
                 offsets.append(TopicPartition(self.outbox, number, commit))
         if not offsets:
-            return True
+            return None
         producer = self._producer
         try:
             producer.begin_transaction()
