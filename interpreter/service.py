@@ -144,6 +144,9 @@ def run(settings: Settings, options: ServiceOptions) -> int:
     except ServiceError as exc:
         log.error("stopped: %s", exc)
         return 1
+    except Exception:  # crash-only: anything unexpected ends the process, loudly
+        log.exception("stopped by an unexpected error")
+        return 1
     log.info("stopped cleanly: %s", interpreter.stats)
     return 0
 

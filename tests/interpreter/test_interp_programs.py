@@ -91,30 +91,59 @@ def procs(kafka: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterato
         group.close()
 
 
-def test_start_a_program_and_get_its_result_through_the_cli(procs: Interpreters) -> None:
+def _cli(procs: Interpreters, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*FLOWMETAL, *args],
+        env=procs.env(procs.tmp_path),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_the_task_cli(procs: Interpreters) -> None:
     push_source(procs.settings, ADD, "add")
+    push_source(procs.settings, PATIENT, "patient")
     procs.start("one")
-    command = [*FLOWMETAL, "tasks", "start", "add", "--args", "[20, 22]"]
-    done = subprocess.run(
-        [*command, "--wait", "--timeout", "60"],
-        env=procs.env(procs.tmp_path),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=90,
-    )
+    done = _cli(procs, "tasks", "start", "add", "--args", "[20, 22]", "--id", "sum-1", "--wait")
     assert done.returncode == 0, done.stderr + procs.tails()
-    assert json.loads(done.stdout) == 42
-    failed = subprocess.run(
-        [*FLOWMETAL, "tasks", "start", "add", "--args", '["a", 1]'] + ["--wait", "--timeout", "60"],
-        env=procs.env(procs.tmp_path),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=90,
-    )
+    assert done.stdout.strip() == "42"
+    # The same id again: the start is ignored and the result is the first one's.
+    again = _cli(procs, "tasks", "start", "add", "--args", "[1, 1]", "--id", "sum-1", "--wait")
+    assert (again.returncode, again.stdout.strip()) == (0, "42")
+    shown = json.loads(_cli(procs, "tasks", "show", "sum-1", "--json").stdout)
+    assert (shown["status"], shown["result"], shown["program"]) == ("done", 42, "add")
+    history = _cli(procs, "tasks", "history", "sum-1", "--json").stdout.splitlines()
+    assert [json.loads(line)["kind"] for line in history] == ["done"]
+
+    failed = _cli(procs, "tasks", "start", "add", "--args", '["a", 1]', "--wait")
     assert failed.returncode == 1
     assert "TypeError" in failed.stderr and 'add.flow", line 3' in failed.stderr
+
+    slow = _cli(
+        procs,
+        "tasks",
+        "start",
+        "patient",
+        "--args",
+        "[60]",
+        "--id",
+        "p-1",
+        "--wait",
+        "--timeout",
+        "2",
+    )
+    assert slow.returncode == 2 and "did not end within 2s" in slow.stderr
+    waiting = _cli(procs, "tasks", "show", "p-1")
+    assert "status   waiting" in waiting.stdout and "timer" in waiting.stdout
+    assert _cli(procs, "tasks", "send", "p-1", '{"x": 1}').returncode == 0
+    with TaskClient(procs.settings) as client:
+        assert client.wait("p-1", 60, 0).result_value == ["received", {"x": 1}]
+    assert _cli(procs, "tasks", "start", "patient", "--args", "[60]", "--id", "p-2").returncode == 0
+    assert _cli(procs, "tasks", "cancel", "p-2").returncode == 0
+    with TaskClient(procs.settings) as client:
+        assert client.wait("p-2", 60, 0).status == "cancelled"
 
 
 def test_fan_out_sleep_timeout_and_messages(procs: Interpreters) -> None:
