@@ -172,3 +172,33 @@ def test_restart_restores_tasks_in_flight(kafka: Any, cache: str) -> None:
 
 def loop_steps(client: TaskClient, tasks: list[str]) -> int:
     return sum(len(client.history(t)) for t in tasks)
+
+
+def test_an_aborted_transaction_is_redone_exactly_once(kafka: Any) -> None:
+    from flowmetal.interpreter.transaction import AbortableError
+
+    settings = kafka.settings("loop-abort", partitions=2)
+    with running(settings) as loop, TaskClient(settings) as client:
+        real_commit = loop.txn.commit
+        failures = {"left": 3}
+
+        def flaky_commit(offsets: Any, metadata: Any) -> dict[int, int]:
+            # Fail a few commits after their records were produced: the loop must abort,
+            # forget the batch's tasks, re-arm timers and read the batch again.
+            if failures["left"] and loop.txn.produced:
+                failures["left"] -= 1
+                raise AbortableError("injected")
+            return real_commit(offsets, metadata)
+
+        loop.txn.commit = flaky_commit  # type: ignore[method-assign]
+        counters = [_start(client, "counter", [4]) for _ in range(3)]
+        sleeper = _start(client, "sleeper", [0.2])
+        for value in (1, 2, 3, 4):
+            for tid in counters:
+                client.send(tid, value)
+        assert [client.wait(t, 30, 0).result_value for t in counters] == [[4, 10]] * 3
+        assert client.wait(sleeper, 30, 0).result_value == "slept"
+        assert failures["left"] == 0 and loop.stats["aborts"] == 3
+        for tid in counters:
+            seqs = [e["seq"] for e in client.history(tid)]
+            assert len(seqs) == len(set(seqs)) == 5
