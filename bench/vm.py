@@ -13,7 +13,7 @@ step does except encoding the state. Instructions are counted from the
 fuel: a step that yields used all of it, the last one used `fuel -
 vm.fuel_left`. The machine is shared and noisy: the *ratios* are what to compare
 between runs. Times are this process's CPU time (`time.process_time`),
-the best of a few repeats, so that other work on the machine inflates them
+the best of a few repeats (five times as many for the cheap CPython runs), so that other work on the machine inflates them
 less than it would wall-clock time.
 
 The snapshot part starts a task that builds a list of N elements and then
@@ -176,7 +176,7 @@ def bench_workloads(repeats: int, scale: float) -> list[dict[str, Any]]:
             default = int(source.split("n=")[1].split(")")[0])
             args = [max(int(default * scale), 10)]
         py_main = cpython_main(source, name)
-        py_time, py_value = best_of(repeats, py_main, *args)
+        py_time, py_value = best_of(repeats * 5, py_main, *args)  # cheap: more tries, less noise
         fm_time, (task, result, instructions) = best_of(
             repeats, run_task, program, f"bench-{name}", args, fuel
         )
