@@ -211,11 +211,7 @@ class ProgramTable:
 
         with self._lock:
             consumer = self._open()
-            tp = TopicPartition(self._topic, 0)
-            try:
-                _, high = consumer.get_watermark_offsets(tp, timeout=timeout)
-            except Exception as exc:
-                raise ServiceError(f"cannot read {self._topic}: {exc}") from exc
+            high = self._end_offset(consumer, TopicPartition(self._topic, 0), timeout)
             count = 0
             deadline = time.monotonic() + timeout
             while self._position(consumer) < high:
@@ -274,6 +270,28 @@ class ProgramTable:
             consumer.assign([TopicPartition(self._topic, 0, OFFSET_BEGINNING)])
             self._consumer = consumer
         return self._consumer
+
+    def _end_offset(self, consumer: Consumer, tp: Any, timeout: float) -> int:
+        from confluent_kafka import KafkaError, KafkaException
+
+        # Just after the topic was created the broker may not lead its partition yet.
+        transient = {
+            KafkaError.NOT_LEADER_FOR_PARTITION,
+            KafkaError.LEADER_NOT_AVAILABLE,
+            KafkaError.UNKNOWN_TOPIC_OR_PART,
+            KafkaError._TRANSPORT,
+            KafkaError._TIMED_OUT,
+        }
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return int(consumer.get_watermark_offsets(tp, timeout=timeout)[1])
+            except KafkaException as exc:
+                error = exc.args[0]
+                retry = error.retriable() or error.code() in transient
+                if not retry or time.monotonic() > deadline:
+                    raise ServiceError(f"cannot read {self._topic}: {exc}") from exc
+            time.sleep(0.1)
 
     def _position(self, consumer: Consumer) -> int:
         from confluent_kafka import TopicPartition
