@@ -5,13 +5,16 @@ the `state`, `history`, `programs` and `callbacks` topics (read_committed, manua
 assignment of every partition, no consumer group offsets) and materialises
 them into this process's own RocksDB:
 
-    format                     the store format version (b"1")
+    format                     the store format version (b"2"); a store of another
+                               format is deleted and rebuilt from the topics
     o/<topic kind>/<partition> the next offset to read, written in the same
                                batch as the records it covers, so a restart
                                resumes exactly where the last batch ended
     t/<task id>                the latest state record's fields, as JSON
                                (status, program, version, waiting_for,
                                result, error, updated); a tombstone deletes it
+    u/<10^15 - updated ms>\\0<task id>  the task's status, newest first: listing
+                               tasks reads this index, not every task
     h/<task id>\\0<seq, 20 digits>  one history event, as JSON
     p/<name>\\0<version>       a pushed program version (name, version, filename, pushed)
     l/<name>                   the program's latest version (from the record keyed by
@@ -47,7 +50,7 @@ from flowmetal.wire import WireError, decode_history, decode_program, decode_sta
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = b"1"
+FORMAT_VERSION = b"2"
 # The compacted topic of accepted callback deliveries (key "<task id>\n<callback id>"),
 # written by the HTTP server itself; see connectors/http_server.py.
 CALLBACKS = "callbacks"
@@ -90,6 +93,10 @@ def _started_key(task_id: str) -> bytes:
     return f"s/{task_id}".encode()
 
 
+def _recent_key(updated_ms: int, task_id: str) -> bytes:
+    return f"u/{10**15 - updated_ms:015d}{_SEP}{task_id}".encode()
+
+
 def _offset_key(kind: str, partition: int) -> bytes:
     return f"o/{kind}/{partition}".encode()
 
@@ -105,13 +112,22 @@ class ReadModelStore:
         Path(path).mkdir(parents=True, exist_ok=True)
         self._db = Rdict(str(path), options=Options(raw_mode=True))
         found = self._db.get(b"format")
+        if found is not None and found != FORMAT_VERSION:
+            # Everything here derives from the topics: rebuild rather than migrate.
+            log.warning(
+                "read model store %s has format %r, this server writes %r: rebuilding it from Kafka",
+                path,
+                found,
+                FORMAT_VERSION,
+            )
+            self._db.close()
+            Rdict.destroy(str(path))
+            self._db = Rdict(str(path), options=Options(raw_mode=True))
+            found = None
         if found is None:
             self._db.put(b"format", FORMAT_VERSION)
-        elif found != FORMAT_VERSION:
-            raise ServiceError(
-                f"read model store {path} has format {found!r}, this server knows "
-                f"{FORMAT_VERSION!r}: delete the folder and the server rebuilds it from Kafka"
-            )
+        # The updated time each task is indexed under, as of the batch being applied.
+        self._indexed: dict[str, int | None] = {}
         self.records_applied = 0
         self.records_skipped = 0
 
@@ -124,6 +140,7 @@ class ReadModelStore:
         """Apply records and their offsets in one atomic write."""
         batch = WriteBatch(raw_mode=True)
         offsets: dict[tuple[str, int], int] = {}
+        self._indexed = {}
         for record in records:
             try:
                 self._apply_one(batch, record)
@@ -147,6 +164,7 @@ class ReadModelStore:
         key = (record.key or b"").decode("utf-8")
         if record.kind == STATE:
             if record.value is None:  # a purged task: forget it and its history
+                self._reindex(batch, key, None, "")
                 batch.delete(_task_key(key))
                 start = f"h/{key}{_SEP}".encode()
                 batch.delete_range(start, _prefix_end(start))
@@ -164,6 +182,7 @@ class ReadModelStore:
                 "updated": state.updated_ms,
             }
             batch.put(_task_key(state.task_id), json.dumps(summary).encode())
+            self._reindex(batch, state.task_id, state.updated_ms, state.status)
         elif record.kind == HISTORY:
             if record.value is None:
                 return
@@ -195,6 +214,19 @@ class ReadModelStore:
                 batch.put(_callback_key(task_id, callback_id), record.value)
         else:
             raise ValueError(f"unknown topic kind {record.kind!r}")
+
+    def _reindex(self, batch: WriteBatch, task_id: str, updated: int | None, status: str) -> None:
+        """Move the task's entry in the recency index (a batch is not readable: track it)."""
+        if task_id in self._indexed:
+            before = self._indexed[task_id]
+        else:
+            raw = self._db.get(_task_key(task_id))
+            before = None if raw is None else json.loads(raw)["updated"]
+        if before is not None:
+            batch.delete(_recent_key(before, task_id))
+        if updated is not None:
+            batch.put(_recent_key(updated, task_id), status.encode())
+        self._indexed[task_id] = updated
 
     def _put_program(
         self,
@@ -246,12 +278,16 @@ class ReadModelStore:
     def tasks(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Tasks, most recently updated first, optionally of one status."""
         found = []
-        for _, raw in self._scan(b"t/"):
-            summary = json.loads(raw)
-            if status is None or summary["status"] == status:
+        for key, value in self._scan(b"u/"):
+            if status is not None and value.decode() != status:
+                continue
+            task_id = key.decode().partition(_SEP)[2]
+            summary = self.task(task_id)
+            if summary is not None:
                 found.append(summary)
-        found.sort(key=lambda s: (-s["updated"], s["id"]))
-        return found[:limit]
+                if len(found) >= limit:
+                    break
+        return found
 
     def history(self, task_id: str, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
         """The task's history events with seq > `after`, in order."""

@@ -447,3 +447,36 @@ def test_callback_urls_from_the_settings_point_at_this_server() -> None:
     url = callback_url(settings.callback_base_url, settings.callback_secret, "t", "t.1")
     assert url == "http://127.0.0.1:9999" + cb_path("t", "t.1")
     assert INBOX == "inbox"
+
+
+def test_the_recency_index_follows_updates_within_and_across_batches(tmp_path: Path) -> None:
+    store = ReadModelStore(tmp_path / "rm")
+
+    def state(task_id: str, status: str, updated: int, offset: int) -> Record:
+        record = wire.StateRecord(task_id, status, "p", "v", b"", updated_ms=updated)
+        return Record(STATE, 0, offset, task_id.encode(), wire.encode_state(record))
+
+    store.apply(
+        [state("t1", "waiting", 10, 0), state("t2", "waiting", 20, 1), state("t1", "done", 30, 2)]
+    )
+    assert [t["id"] for t in store.tasks()] == ["t1", "t2"]
+    assert [t["id"] for t in store.tasks(status="waiting")] == ["t2"]
+    store.apply([state("t2", "failed", 40, 3)])
+    assert [(t["id"], t["status"]) for t in store.tasks()] == [("t2", "failed"), ("t1", "done")]
+    assert [t["id"] for t in store.tasks(limit=1)] == ["t2"]
+    store.apply([Record(STATE, 0, 4, b"t2", None)])
+    assert [t["id"] for t in store.tasks()] == ["t1"]
+    assert store.tasks(status="waiting") == [] and store.tasks(status="failed") == []
+
+
+def test_a_store_of_another_format_is_rebuilt(tmp_path: Path) -> None:
+    from rocksdict import Options, Rdict
+
+    store = ReadModelStore(tmp_path / "rm")
+    apply_state(store, "t1", "done", offset=5)
+    store.close()
+    raw = Rdict(str(tmp_path / "rm"), options=Options(raw_mode=True))
+    raw.put(b"format", b"0")
+    raw.close()
+    store = ReadModelStore(tmp_path / "rm")
+    assert store.task("t1") is None and store.offsets(STATE) == {}  # read again from the start
