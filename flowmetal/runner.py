@@ -31,8 +31,10 @@ is behind the Task API, and `task_factory` is the seam for tests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import secrets
+import signal
 import sys
 import time
 import traceback
@@ -169,12 +171,20 @@ class LocalRunner:
         self._outcome: RunOutcome | None = None
         self._output: list[str] = []
         self._root = ""
+        self._interrupts = 0
 
     # -- the loop ----------------------------------------------------------------------
 
     async def run(
-        self, entry: str, args: list[JSON], kwargs: dict[str, JSON], task_id: str = "local"
+        self,
+        entry: str,
+        args: list[JSON],
+        kwargs: dict[str, JSON],
+        task_id: str = "local",
+        cancel_on_sigint: bool = False,
     ) -> RunOutcome:
+        if cancel_on_sigint:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self._interrupted)
         await self.listener.start()
         self._client = httpx.AsyncClient(transport=self._transport)
         try:
@@ -208,6 +218,18 @@ class LocalRunner:
                 result.status, result.result, result.error, self._output, self._root
             )
 
+    def _interrupted(self) -> None:
+        """Ctrl-C: cancel the root task (its `finally` blocks run); a second one stops at once."""
+        if self._interrupts == 0:
+            self._interrupts = 1
+            print("flowmetal: interrupted, cancelling the task (Ctrl-C again to stop now)",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            self._post(self._root, "cancel", payload={"reason": "interrupted"})
+            return
+        error = TaskError("Cancelled", "interrupted twice: stopped without cleaning up")
+        self._outcome = RunOutcome("cancelled", None, error, self._output, self._root)
+        self._post("", "continue")  # wake the loop, which sees the outcome
+
     def _stuck(self) -> bool:
         if not self._queue.empty() or self._jobs or self._timers:
             return False
@@ -234,6 +256,8 @@ class LocalRunner:
             job.cancel()
         if self._jobs:
             await asyncio.gather(*self._jobs, return_exceptions=True)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
         await close_connectors(self.connectors.values())
         if self._client is not None:
             await self._client.aclose()
@@ -422,6 +446,7 @@ def run_local(
     snapshot_each_step: bool = False,
     out: TextIO | None = None,
     task_id: str | None = None,
+    cancel_on_sigint: bool = False,
 ) -> RunOutcome:
     """Compile `source` and run `entry(*args, **kwargs)` to its end with real effects.
 
@@ -449,4 +474,6 @@ def run_local(
         out=out,
     )
     root = task_id or f"local-{secrets.token_hex(6)}"
-    return asyncio.run(runner.run(entry, list(args or []), dict(kwargs or {}), root))
+    return asyncio.run(
+        runner.run(entry, list(args or []), dict(kwargs or {}), root, cancel_on_sigint)
+    )

@@ -11,6 +11,9 @@ aiohttp on 127.0.0.1:
                              "headers": {...}}
                        409  this callback was delivered already (one delivery each)
                        404  the token is forged, or names no task of this run
+
+Body and headers are shaped as the HTTP server connector shapes them, so a
+program sees the same delivery locally and through Kafka.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
@@ -29,14 +32,35 @@ from flowmetal.protocol import JSON
 Deliver = Callable[[str, str, JSON], bool]
 
 
-def parse_body(text: str) -> JSON:
-    """A delivery's body as JSON when it is JSON, else as the text itself."""
+# Credentials a caller may send along are not the program's business (as in the
+# HTTP server connector, so that a program sees the same delivery either way).
+_PRIVATE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
+
+def parse_body(text: str, content_type: str = "") -> JSON:
+    """A delivery's body as the task sees it: parsed JSON when it is JSON, else the text.
+
+    As in the HTTP server connector: JSON is tried when the content type says
+    JSON, or says nothing in particular."""
     if not text:
         return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    if "json" in content_type or content_type in ("", "application/octet-stream"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
+
+
+def delivery_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header names lower-cased, repeats joined with ", ", credentials left out."""
+    headers: dict[str, str] = {}
+    for name, value in pairs:
+        lower = str(name).lower()  # str(): aiohttp's names are multidict.istr
+        if lower in _PRIVATE_HEADERS:
+            continue
+        headers[lower] = f"{headers[lower]}, {value}" if lower in headers else str(value)
+    return headers
 
 
 class CallbackListener:
@@ -83,9 +107,10 @@ class CallbackListener:
         if found in self._delivered:
             return web.json_response({"error": "this callback was delivered already"}, status=409)
         text = await request.text()
-        # Plain str keys: aiohttp's are multidict.istr, which is not a Flowmetal value.
-        headers = {str(k): str(v) for k, v in request.headers.items()}
-        value = {"body": parse_body(text), "headers": headers}
+        value = {
+            "body": parse_body(text, request.content_type),
+            "headers": delivery_headers(request.headers.items()),
+        }
         # Claim the delivery before handing it on: a second POST racing this
         # one must see 409, never a second response message.
         self._delivered.add(found)

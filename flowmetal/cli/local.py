@@ -8,7 +8,8 @@
 the program prints go to stderr, so stdout stays parseable. A program that
 fails prints its Flowmetal traceback on stderr and exits 1; so does one that
 does not compile (`file:line:col: message`, the line, a caret). A mistake on
-the command line itself exits 2.
+the command line itself exits 2. Ctrl-C cancels the task (its `finally`
+blocks run) and exits 130; a second Ctrl-C stops at once.
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ def run(
             programs=programs,
             snapshot_each_step=snapshot_each_step,
             task_id=task_id,
+            cancel_on_sigint=True,
         )
     except FlowSyntaxError as exc:  # CompileError too
         typer.echo(str(exc), err=True)
@@ -147,7 +149,7 @@ def run(
         raise typer.Exit(130) from None
     if not outcome.ok:
         typer.echo(render_error(outcome.error), err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(130 if outcome.status == "cancelled" else 1)
     try:
         line = json.dumps(outcome.result, allow_nan=False)
     except (TypeError, ValueError) as exc:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,3 +121,30 @@ def test_usage_errors_exit_2(flowmetal: Flowmetal) -> None:
     bad_conn = flowmetal("run", "--local", "examples/counter.flow", "--connector", "echo=nope")
     assert bad_conn.returncode == 2
     assert "KIND=module:attr" in bad_conn.stderr
+
+
+def test_ctrl_c_cancels_the_task_and_runs_its_finally(tmp_path: Path) -> None:
+    prog = tmp_path / "nap.flow"
+    prog.write_text(
+        "from flow.time import sleep\n\n"
+        "def main():\n"
+        "    print('sleeping')\n"
+        "    try:\n"
+        "        sleep(60)\n"
+        "    finally:\n"
+        "        print('cleaning up')\n"
+    )
+    exe = Path(sys.executable).with_name("flowmetal")
+    cmd = [str(exe), "run", "--local", str(prog)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline() == "sleeping\n"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert out == ""
+    assert "cleaning up" in err
+    assert err.rstrip().endswith("Cancelled: interrupted")

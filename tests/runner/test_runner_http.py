@@ -12,7 +12,7 @@ from fakevm import FakeProgram, FakeTask, value_of
 
 from flowmetal.protocol import Request
 from flowmetal.runner import LocalRunner, RunOutcome
-from flowmetal.runner_callbacks import parse_body
+from flowmetal.runner_callbacks import delivery_headers, parse_body
 
 
 def run(main: Any, transport: httpx.AsyncBaseTransport | None = None) -> RunOutcome:
@@ -133,7 +133,7 @@ def test_callback_delivered_once_and_forgeries_refused() -> None:
         url = t.host.callback_url(t.id, cb_id)
         forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
         posts = [
-            http(t, "POST", url, json={"job": 1}, headers={"X-From": "svc"}),
+            http(t, "POST", url, json={"job": 1}, headers={"X-From": "svc", "Cookie": "s=1"}),
             http(t, "POST", forged, json={"job": 2}),
         ]
         answers: dict[str, Any] = {}
@@ -158,10 +158,18 @@ def test_callback_delivered_once_and_forgeries_refused() -> None:
     assert "/cb/" in result["url"]
     assert (result["first"], result["forged"], result["second"]) == (202, 404, 409)
     assert result["delivery"]["body"] == {"job": 1}
-    assert result["delivery"]["headers"]["X-From"] == "svc"
+    assert result["delivery"]["headers"]["x-from"] == "svc"
+    assert "cookie" not in result["delivery"]["headers"]
 
 
 def test_callback_bodies_that_are_not_json_stay_text() -> None:
+    assert parse_body('{"a": [1]}', "application/json") == {"a": [1]}
     assert parse_body('{"a": [1]}') == {"a": [1]}
+    assert parse_body("[1]", "text/plain") == "[1]"
     assert parse_body("done, thanks") == "done, thanks"
     assert parse_body("") is None
+
+
+def test_callback_headers_are_lower_cased_and_joined() -> None:
+    pairs = [("X-A", "1"), ("x-a", "2"), ("Authorization", "Bearer t"), ("Host", "h")]
+    assert delivery_headers(pairs) == {"x-a": "1, 2", "host": "h"}
