@@ -7,14 +7,17 @@ The payload is what `flow.http.request` builds:
 and the answer is the `response` payload the task receives:
 
     {"ok": true,  "value": {"status": int, "headers": {...}, "text": str}}
-    {"ok": false, "error": {"type": "HTTPError", "message": "..."}}   (no response at all)
+    {"ok": false, "error": {"type": "HTTPError", "message": "..."}}   (no response at all;
+                                                    "Timeout" when the last try timed out)
 
 As the Kafka HTTP connector does, the request id goes out as the
 `Idempotency-Key` header, so a service can tell a retry from a new call.
 Connection errors and 5xx answers are retried (`retries` times, with a
 short exponential backoff); a 5xx that is still there after the last try is
 handed to the program as a response (its `raise_for_status()` decides), a
-transport error as an `HTTPError` failure.
+transport error as an `HTTPError` failure. The same rules as the Kafka HTTP
+request connector (connectors/http_request.py), without its destination
+policy: a local run reaches what its user can reach.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import httpx
 from flowmetal.protocol import JSON, Request
 
 DEFAULT_TIMEOUT = 30.0
-MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024  # as the Kafka HTTP connector's default
 _BACKOFF_FIRST = 0.05
 _BACKOFF_MAX = 2.0
 
@@ -98,7 +101,7 @@ async def perform_http(client: httpx.AsyncClient, request: Request) -> JSON:
         try:
             answer = await _send_once(client, kwargs, timeout)
         except httpx.TimeoutException as exc:
-            answer = _failure("HTTPError", f"{kwargs['method']} {kwargs['url']} timed out: {exc}")
+            answer = _failure("Timeout", f"{kwargs['method']} {kwargs['url']} timed out: {exc}")
         except httpx.TransportError as exc:
             answer = _failure(
                 "HTTPError",

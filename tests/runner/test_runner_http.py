@@ -173,3 +173,13 @@ def test_callback_bodies_that_are_not_json_stay_text() -> None:
 def test_callback_headers_are_lower_cased_and_joined() -> None:
     pairs = [("X-A", "1"), ("x-a", "2"), ("Authorization", "Bearer t"), ("Host", "h")]
     assert delivery_headers(pairs) == {"x-a": "1, 2", "host": "h"}
+
+
+def test_a_timeout_is_reported_as_timeout() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    main = one_request(lambda t: http(t, "GET", "http://svc/", timeout=0.5))
+    outcome = run(main, httpx.MockTransport(handler))
+    assert outcome.result["ok"] is False
+    assert outcome.result["error"]["type"] == "Timeout"
