@@ -480,3 +480,47 @@ def test_a_store_of_another_format_is_rebuilt(tmp_path: Path) -> None:
     raw.close()
     store = ReadModelStore(tmp_path / "rm")
     assert store.task("t1") is None and store.offsets(STATE) == {}  # read again from the start
+
+
+class FakeReadModel:
+    """What the server reads of a ReadModel: its health and whether it has caught up."""
+
+    def __init__(self, caught_up: bool, error: str | None = None) -> None:
+        import threading
+
+        self.caught_up = threading.Event()
+        if caught_up:
+            self.caught_up.set()
+        self.error = error
+        self.alive = error is None
+        self.lag = 7
+
+
+def test_no_deliveries_until_the_read_model_has_caught_up(tmp_path: Path) -> None:
+    store = ReadModelStore(tmp_path / "rm")
+    readmodel = FakeReadModel(caught_up=False)
+    server = Server(SETTINGS, MemoryWriter(), store, readmodel)  # type: ignore[arg-type]
+
+    async def scenario(client: TestClient, server: Server) -> None:
+        resp = await client.post(cb_path("t", "t.1"), json={})
+        assert resp.status == 503 and resp.headers["Retry-After"] == "1"
+        health = await client.get("/healthz")
+        assert health.status == 503 and "catching up" in (await health.json())["problems"][0]
+        readmodel.caught_up.set()
+        assert (await client.post(cb_path("t", "t.1"), json={})).status == 202
+        assert (await client.get("/healthz")).status == 200
+        assert "flowmetal_readmodel_lag_records 7" in await (await client.get("/metrics")).text()
+
+    serve(tmp_path, scenario, server=server)
+    assert len(server.writer.messages()) == 1  # type: ignore[attr-defined]
+
+
+def test_a_dead_read_model_makes_the_server_unhealthy(tmp_path: Path) -> None:
+    readmodel = FakeReadModel(caught_up=True, error="KafkaException: boom")
+    server = Server(SETTINGS, MemoryWriter(), ReadModelStore(tmp_path / "rm"), readmodel)  # type: ignore[arg-type]
+
+    async def scenario(client: TestClient, server: Server) -> None:
+        health = await client.get("/healthz")
+        assert health.status == 503 and "boom" in (await health.json())["problems"][0]
+
+    serve(tmp_path, scenario, server=server)
