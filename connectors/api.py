@@ -117,6 +117,8 @@ async def push_program(request: web.Request) -> web.Response:
         )
     except FlowmetalError as exc:
         return json_error(400, str(exc), filename=filename)
+    except RecursionError:
+        return json_error(400, "the program nests too deeply to compile", filename=filename)
     version = program.version
     pushed = int(time.time() * 1000)
     value = encode_program(name, version, source, filename, pushed)
