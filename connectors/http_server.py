@@ -59,6 +59,7 @@ from aiohttp import web
 
 from flowmetal.callbacks import verify_token
 from flowmetal.config import INBOX, Settings
+from flowmetal.errors import ServiceError
 from flowmetal.protocol import FINAL_STATUSES, Message
 from flowmetal.wire import encode_message, headers_for_message, to_json_text
 
@@ -112,7 +113,10 @@ class KafkaWriter:
     def start(self, timeout: float = 60.0) -> None:
         self._thread.start()
         if not self._ready.wait(timeout) or self.error:
-            raise RuntimeError(f"Kafka writer did not start: {self.error or 'timed out'}")
+            raise ServiceError(
+                f"cannot start the Kafka writer ({self.settings.bootstrap}): "
+                f"{self.error or 'timed out'}"
+            )
 
     def stop(self) -> None:
         self._stop.set()
@@ -505,7 +509,7 @@ def ensure_server_topics(settings: Settings) -> None:
             future.result(30)
         except KafkaException as exc:  # created meanwhile by another server: fine
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise
+                raise ServiceError(f"cannot create topic {name}: {exc}") from exc
 
 
 def run(
