@@ -183,6 +183,7 @@ class EffectState(Machine):
         info = self.pending.get(rid)
         if info is None:
             return  # not ours, or answered already: harmless
+        payload = copy_json(payload)  # the program must never share an object with its host
         if info[0] not in ("callback", "task"):
             self.pending.pop(rid)
         if rid not in self.results:
@@ -207,7 +208,7 @@ class EffectState(Machine):
         return False
 
     def deliver_message(self, payload: Any) -> None:
-        self.queue.append(payload)
+        self.queue.append(copy_json(payload))
 
     # -- timeouts -----------------------------------------------------------------------
 
@@ -236,6 +237,16 @@ class EffectState(Machine):
         if cm.state == "active":
             self.emit(protocol.CancelTimer(cm.timer_id, self.task_id))
         cm.state = "done"
+
+
+def copy_json(value: Any) -> Any:
+    """A fresh copy of a JSON value arriving from the host (lists and dicts are copied)."""
+    t = type(value)
+    if t is list or t is tuple:
+        return [copy_json(v) for v in value]
+    if t is dict:
+        return {k: copy_json(v) for k, v in value.items()}
+    return value
 
 
 def to_json(value: Any, what: str = "value", depth: int = 0) -> Any:

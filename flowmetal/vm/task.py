@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from flowmetal import protocol
 from flowmetal.compile.code import Program
 from flowmetal.errors import LimitError
-from flowmetal.vm.effects import to_json
+from flowmetal.vm.effects import copy_json, to_json
 from flowmetal.vm.exceptions import EXC_TYPES
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.limits import Limits
@@ -94,8 +94,8 @@ class Task:
         limits = limits or Limits()
         task = cls(program, VM(program, limits, task_id), limits, host)
         task.entry = entry
-        task.args = list(args)
-        task.kwargs = dict(kwargs or {})
+        task.args = copy_json(list(args))
+        task.kwargs = copy_json(dict(kwargs or {}))
         task.parent = parent
         task.parent_request = parent_request
         return task
