@@ -24,6 +24,7 @@ from flowmetal.compile.code import Code, Program
 from flowmetal.compile.exprs import ExprCompiler, binop_index
 from flowmetal.compile.resolve import Scope, resolve
 from flowmetal.errors import CompileError
+from flowmetal.syntax import parse
 
 
 @dataclass
@@ -459,26 +460,9 @@ def _describe(node: ast.AST) -> str:
     return names.get(type(node).__name__, f"'{type(node).__name__}' statement")
 
 
-def _parse(source: str, filename: str) -> ast.Module:
-    """Parse with Flowmetal's own parser; Python's only while that parser does not exist yet."""
-    try:
-        from flowmetal.syntax import parse  # type: ignore[attr-defined]
-    except ImportError:
-        from flowmetal.errors import FlowSyntaxError
-
-        try:
-            return ast.parse(source, filename)
-        except SyntaxError as exc:
-            lines = source.splitlines()
-            line = exc.lineno or 1
-            text = lines[line - 1] if 0 < line <= len(lines) else ""
-            raise FlowSyntaxError(exc.msg, filename, line, exc.offset or 1, text) from None
-    return parse(source, filename)
-
-
 def compile_program(source: str, filename: str = "<program>") -> Program:
     """Compile a Flowmetal source file. Raises FlowSyntaxError or CompileError."""
-    module = _parse(source, filename)
+    module = parse(source, filename)
     return compile_module(module, source, filename)
 
 
