@@ -20,7 +20,21 @@ BINOPS = [ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, a
           ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd, ast.MatMult]  # fmt: skip
 CMPOPS = [ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is,
           ast.IsNot]  # fmt: skip
-CONSTANTS = [0, 1, 42, 1.5, 1e100, "s", "q'uote", 'd"q', "tab\t", "é", True, False, None]
+CONSTANTS: list[str | int | float | bool | None] = [
+    0,
+    1,
+    42,
+    1.5,
+    1e100,
+    "s",
+    "q'uote",
+    'd"q',
+    "tab\t",
+    "é",
+    True,
+    False,
+    None,
+]
 
 
 def name(rng: random.Random) -> ast.Name:
@@ -90,11 +104,11 @@ def expr(rng: random.Random, depth: int) -> ast.expr:
         maker = rng.choice([ast.ListComp, ast.SetComp, ast.GeneratorExp])
         return maker(elt=expr(rng, d), generators=gens)
     if kind == 14:
-        args = ast.arguments(
+        params = ast.arguments(
             posonlyargs=[], args=[ast.arg(arg=n) for n in rng.sample(NAMES, rng.randint(0, 2))],
             vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
         )  # fmt: skip
-        return ast.Lambda(args=args, body=expr(rng, d))
+        return ast.Lambda(args=params, body=expr(rng, d))
     if kind == 15:
         return ast.Await(value=expr(rng, d))
     if kind == 16:
