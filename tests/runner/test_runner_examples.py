@@ -68,15 +68,21 @@ def test_counter_without_a_connector_fails_clearly(examples: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("callback", "wait"),
-    [("yes", 30), ("no", 0.5)],
-    ids=["by-callback", "by-polling"],
+    ("callback", "wait", "snapshot_each_step"),
+    [("yes", 30, False), ("no", 0.5, False), ("yes", 30, True), ("no", 0.5, True)],
+    ids=["by-callback", "by-polling", "by-callback-snapshots", "by-polling-snapshots"],
 )
 def test_remote_job(
-    examples: Path, job_service: Callable[..., str], callback: str, wait: float
+    examples: Path,
+    job_service: Callable[..., str],
+    callback: str,
+    wait: float,
+    snapshot_each_step: bool,
 ) -> None:
     base = job_service(callback=callback, delay=0.3)
-    outcome = run_example(examples, "remote_job.flow", base, "web-1", wait)
+    outcome = run_example(
+        examples, "remote_job.flow", base, "web-1", wait, snapshot_each_step=snapshot_each_step
+    )
     assert outcome.status == "done", outcome.error
     assert outcome.result["status"] == "SUCCESS"
     assert outcome.result["host"] == "web-1"
