@@ -52,6 +52,8 @@ _INPLACE = [
 ]
 _ADD, _MUL, _MOD, _POW, _LSHIFT = (BINARY_OPS.index(s) for s in ("+", "*", "%", "**", "<<"))
 _SIZED = (str, list, tuple)
+_SIZED_TYPES = frozenset(_SIZED)
+_GUARDED = frozenset({_MUL, _POW, _LSHIFT})  # the operators that can blow a value up
 
 
 def _contains(a: Any, b: Any) -> bool:
@@ -194,19 +196,19 @@ class DataOps(Machine):
         s = f.stack
         b = s.pop()
         a = s[-1]
-        if arg == _MOD and type(a) is str:
+        if arg in _GUARDED:
+            self._guard(arg, a, b)
+        elif arg == _MOD and type(a) is str:
             try:
                 s[-1] = percent_format(self, a, b)  # type: ignore[arg-type]
             except Exception as exc:
                 raise FlowRaise(from_python(exc)) from None
             return
-        if arg >= _MUL:
-            self._guard(arg, a, b)
         try:
             r = _BINARY[arg](a, b)
         except Exception as exc:
             raise FlowRaise(from_python(exc)) from None
-        if arg == _ADD and isinstance(r, _SIZED) and len(r) > self.limits.max_collection:
+        if arg == _ADD and type(r) in _SIZED_TYPES and len(r) > self.limits.max_collection:
             self.check_size(r)
         s[-1] = r
 
@@ -214,20 +216,20 @@ class DataOps(Machine):
         s = f.stack
         b = s.pop()
         a = s[-1]
-        if arg == _MOD and type(a) is str:
+        if arg in _GUARDED:
+            self._guard(arg, a, b)
+        elif arg == _MOD and type(a) is str:
             s.append(b)
             self.op_BINARY(f, arg)
             return
-        if arg >= _MUL:
-            self._guard(arg, a, b)
-        if arg == _ADD and type(a) is list and hasattr(b, "__len__"):
+        elif arg == _ADD and type(a) is list and hasattr(b, "__len__"):
             if len(a) + len(b) > self.limits.max_collection:
                 self.check_size(range(len(a) + len(b)))
         try:
             r = _INPLACE[arg](a, b)
         except Exception as exc:
             raise FlowRaise(from_python(exc)) from None
-        if arg == _ADD and isinstance(r, _SIZED) and len(r) > self.limits.max_collection:
+        if arg == _ADD and type(r) in _SIZED_TYPES and len(r) > self.limits.max_collection:
             self.check_size(r)
         s[-1] = r
 
