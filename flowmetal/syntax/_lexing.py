@@ -79,7 +79,8 @@ class FlowIndenter(PythonIndenter):
         yield token
         indent_str = token.rsplit("\n", 1)[1]
         start = (token.end_pos or 0) - len(indent_str)  # the line's first character
-        indent, alt = _columns(indent_str, self.tab_len), _columns(indent_str, 1)
+        measured = indent_str.rsplit("\f", 1)[-1]  # a form feed restarts the count, as in Python
+        indent, alt = _columns(measured, self.tab_len), _columns(measured, 1)
         if indent > self.indent_level[-1]:
             if alt <= self.alt_level[-1]:
                 raise SourceError(_TAB_ERROR, start)

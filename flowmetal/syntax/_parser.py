@@ -21,7 +21,6 @@ from lark.exceptions import UnexpectedInput
 from flowmetal.errors import FlowSyntaxError
 from flowmetal.syntax._build_stmt import Builder
 from flowmetal.syntax._errors import friendly
-from flowmetal.syntax._grammar import build
 from flowmetal.syntax._lexing import FlowIndenter, Positions, SourceError
 
 _LOCK = threading.RLock()
@@ -32,6 +31,9 @@ _INDENTER = FlowIndenter()
 def _parser() -> Lark:
     global _LARK
     if _LARK is None:
+        # Imported here so that `python -m flowmetal.syntax._grammar` runs it fresh.
+        from flowmetal.syntax._grammar import build
+
         _LARK = build(_INDENTER)
     return _LARK
 
