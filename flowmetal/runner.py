@@ -36,12 +36,11 @@ import itertools
 import secrets
 import signal
 import sys
-import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 import httpx
 
@@ -56,18 +55,7 @@ from flowmetal.runner_connectors import (
     start_connectors,
 )
 from flowmetal.runner_http import perform_http
-
-
-class LocalTask(Protocol):
-    """What the runner needs of a task: flowmetal.vm.Task has it."""
-
-    status: str
-
-    def step(self, message: Message) -> StepResult: ...
-
-
-# task_factory(program, task_id, entry, args, kwargs, parent, parent_request, host) -> task
-TaskFactory = Callable[..., LocalTask]
+from flowmetal.runner_tasks import LocalHost, LocalTask, TaskFactory, vm_task_factory
 
 
 @dataclass
@@ -83,56 +71,6 @@ class RunOutcome:
     @property
     def ok(self) -> bool:
         return self.status == "done"
-
-
-class LocalHost:
-    """The VM's Host for local runs: wall-clock time and this run's callback URLs."""
-
-    def __init__(self, listener: CallbackListener) -> None:
-        self._listener = listener
-
-    def now(self) -> float:
-        return time.time()
-
-    def callback_url(self, task_id: str, callback_id: str) -> str:
-        return self._listener.url(task_id, callback_id)
-
-
-def _vm_task_factory(limits: Any, snapshot_each_step: bool) -> TaskFactory:
-    from flowmetal.vm import Limits, Task
-
-    lim = limits if limits is not None else Limits()
-
-    def new(program, task_id, entry, args, kwargs, parent, parent_request, host):  # type: ignore[no-untyped-def]
-        task = Task.new(
-            program, task_id, entry=entry, args=list(args), kwargs=dict(kwargs),
-            parent=parent, parent_request=parent_request, limits=lim, host=host,
-        )  # fmt: skip
-        return _Roundtrip(task, program, lim, host) if snapshot_each_step else task
-
-    return new
-
-
-class _Roundtrip:
-    """A task stored and restored after every step: the durability a local run otherwise skips."""
-
-    def __init__(self, task: Any, program: Any, limits: Any, host: Any) -> None:
-        self._task = task
-        self._program, self._limits, self._host = program, limits, host
-
-    @property
-    def status(self) -> str:
-        return str(self._task.status)
-
-    def step(self, message: Message) -> StepResult:
-        from flowmetal.vm import Task
-
-        result = self._task.step(message)
-        data = self._task.snapshot()
-        self._task = Task.restore(data, self._program, limits=self._limits, host=self._host)
-        if self._task.status != result.status:
-            raise AssertionError(f"status {result.status!r} came back as {self._task.status!r}")
-        return result
 
 
 class LocalRunner:
@@ -153,7 +91,7 @@ class LocalRunner:
         self.program = program
         self.connectors = dict(connectors or {})
         self.programs = dict(programs or {})
-        self._new_task = task_factory or _vm_task_factory(limits, snapshot_each_step)
+        self._new_task = task_factory or vm_task_factory(limits, snapshot_each_step)
         self._out = out
         self._transport = http_transport
         self.tasks: dict[str, LocalTask] = {}
