@@ -34,7 +34,7 @@ a JSON array whose first element is its kind:
     ["it", seq, index, watch, size] iterator   ["I", hex] int too big for JSON
     ["R", status, headers, text, url] Response   ["cb", id, url] Callback
     ["ce", id] callback event   ["h", id] task handle   ["to", seconds, timer, state]
-    ["fe"] forever()
+    ["fe"] forever()   ["dv", "keys"|"values"|"items", dict] a live dict view
 
 and a value inside an entry is either a JSON scalar (null, true, false, a
 number, a string: the plain value itself) or a one-element array `[i]`: a
@@ -44,6 +44,7 @@ bound methods as (name, receiver), so nothing native is ever serialised.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import struct
@@ -148,6 +149,7 @@ _SCHEMAS = {SNAPSHOT_FORMAT: _PARSED}
 
 # -- the heap: encoding ----------------------------------------------------------------------
 
+_VIEW_KINDS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 _SCALAR_TYPES = frozenset({type(None), bool, int, float, str})
 _BIG = 10**4000  # JSON ints past this many digits trip Python's int/str conversion limit
 
@@ -262,9 +264,11 @@ class _Encoder:
             return ["to", obj.seconds, obj.timer_id, obj.state]
         if t is o.ForeverCM:
             return ["fe"]
-        if t in (type({}.keys()), type({}.values()), type({}.items())):
-            # A dict view is only ever transient (a loop copies it); it comes back as a list.
-            return ["l", self.vals(list(obj))]
+        if t in _VIEW_KINDS:
+            # A dict view stays live: store which view of which dict. The dict is
+            # the one object its read-only `mapping` proxy refers to.
+            (target,) = gc.get_referents(obj.mapping)
+            return ["dv", _VIEW_KINDS[t], self.val(target)]
         raise SnapshotError(f"cannot snapshot a value of type {t.__name__}")
 
 
@@ -394,7 +398,7 @@ class _Decoder:
             return [e[2]] if type(e[2]) is list else []
         if k == "sl":
             return [x for x in e[1:] if type(x) is list]
-        return []
+        return []  # "dv" refers to a dict, which is a shell by now
 
     def immutable(self, e: list[Any]) -> Any:
         from flowmetal.vm import methods
@@ -439,6 +443,8 @@ class _Decoder:
             return o.TaskHandle(e[1])
         if k == "fe":
             return o.ForeverCM()
+        if k == "dv":
+            return getattr(self.val(e[2]), e[1])()
         raise SnapshotError(f"unknown heap entry kind {k!r}")
 
 

@@ -53,6 +53,7 @@ EVERYTHING = textwrap.dedent(
             "set": {1, "a", (2, 3)}, "tuple": (1, (2, [3])), "range": range(2, 20, 3),
             "none": None, "bools": [True, False], "text": "h\\u00e9llo \\ud83d\\ude00",
         }
+        view = d.keys()
         method = "a,b".split
         upper = str.upper
         builtin = len
@@ -70,6 +71,7 @@ EVERYTHING = textwrap.dedent(
                         resp = request("GET", "http://svc")
                         sleep(1)
         alias.append(3)
+        d["new"] = 1
         return {
             "shared": cyc[0] is shared and shared == [1, 2, 3],
             "cycle": cyc[1] is cyc,
@@ -85,6 +87,7 @@ EVERYTHING = textwrap.dedent(
             "effects": [cb.url, handle.id, resp.status, resp.json()],
             "loop": out,
             "json": fj.dumps([1]),
+            "view": [len(view), "new" in view],
         }
     """
 )
