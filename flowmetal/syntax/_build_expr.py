@@ -402,6 +402,10 @@ class ExprBuilder:
             self.target(node.value, ctx)
         elif isinstance(node, ast.Starred):
             self.refuse("starred assignment target must be in a list or tuple", self.pos(node))
+        elif isinstance(node, ast.Constant) and (
+            node.value is None or isinstance(node.value, bool)
+        ):
+            self.refuse(f"cannot {verb} {node.value}", self.pos(node))
         else:
             what = EXPR_NAMES.get(type(node), "expression")
             self.refuse(f"cannot {verb} {what}", self.pos(node))

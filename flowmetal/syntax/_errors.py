@@ -47,6 +47,7 @@ _LAYOUT = {"_NEWLINE": "end of line", "_INDENT": "indent", "_DEDENT": "dedent"}
 _STRING_START = re.compile(r"([rRuUfFbB]{0,2})('''|\"\"\"|'|\")")
 _ASSIGNMENT = re.compile(r"\s*[\w.]+(\[.*\])?\s*([-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
 _NUMBER_BEFORE = re.compile(r"(?<![\w.])\.?\d[\w.]*\Z")
+_HEADER = re.compile(r"\s*(if|elif|while|for|with|def|try|except|finally|else)\b")
 _YIELD_BEFORE = re.compile(r"\byield\s*\Z")
 _MATCH_STMT = re.compile(r"\s*match\b(?!\s*[=.(\[,)])")
 
@@ -81,13 +82,22 @@ def friendly(
     opener = _unclosed(token, line, indenter)
     if opener is not None:
         return f"unclosed '{opener.value}'", opener.start_pos or 0
-    if _MATCH_STMT.match(line) and line.rstrip().endswith(":"):
-        offset = (start - positions.char_column(start) + 1) + len(line) - len(line.lstrip())
-        return "match statements are not supported in Flowmetal", offset
+
     if token.value == ":" and text.startswith(":=", start):
         return "assignment expressions (:=) are not supported in Flowmetal", start
     if token.type == "_INDENT":
         return "unexpected indent", token.end_pos or start
+    if token.value == "=" and re.match(r"\s*(if|elif|while)\b", line):
+        return "invalid syntax. Maybe you meant '==' instead of '='?", start
+    line_begin = start - positions.char_column(start) + 1 + len(line) - len(line.lstrip())
+    if _MATCH_STMT.match(line) and line.rstrip().endswith(":"):
+        return "match statements are not supported in Flowmetal", line_begin
+    if re.match(r"\s*print\s+[\w'\"]", line):
+        return "Missing parentheses in call to 'print'. Did you mean print(...)?", line_begin
+    if token.type == "_NEWLINE" and "COLON" in expected:
+        return "expected ':'", len(text[:start].rstrip(" \t\f"))
+    if token.type not in _LAYOUT and "COLON" in expected and _HEADER.match(line):
+        return "expected ':'", start
     if token.type == "NAME" and _NUMBER_BEFORE.search(text, 0, start):
         number = _NUMBER_BEFORE.search(text, 0, start)
         assert number is not None
