@@ -19,7 +19,8 @@ program whose every step sends a message to the task itself and waits for it:
 so each step is one inbox record, one step, one transaction cycle, and the
 next step cannot begin before the previous one committed. It measures
 (a) one task taking sequential steps and (b) 1,000 concurrent tasks, at a
-small and a large commit interval. Steps per second is total steps over the
+small and a large commit interval, with and without idle commits (loop.py:
+commit as soon as the input runs dry, the default). Steps per second is total steps over the
 time between the first and the last step in `history`; step latency is the
 time between a task's consecutive steps (its history times, ms).
 
@@ -121,7 +122,9 @@ def percentile(values: list[float], q: float) -> float:
 # -- steps ------------------------------------------------------------------------------
 
 
-def run_steps(tasks: int, steps: int, commit_ms: int, batch: int) -> dict[str, Any]:
+def run_steps(
+    tasks: int, steps: int, commit_ms: int, batch: int, idle_commit: bool = True
+) -> dict[str, Any]:
     from flowmetal.interpreter.client import TaskClient
 
     from flowmetal.programs import push
@@ -139,6 +142,8 @@ def run_steps(tasks: int, steps: int, commit_ms: int, batch: int) -> dict[str, A
     )
     command = [sys.executable, "-m", "flowmetal.interpreter", "--group", "bench"]
     command += ["--commit-ms", str(commit_ms), "--batch", str(batch)]
+    if not idle_commit:
+        command.append("--no-idle-commit")
     proc = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
         with TaskClient(settings) as client:
@@ -183,6 +188,7 @@ def run_steps(tasks: int, steps: int, commit_ms: int, batch: int) -> dict[str, A
     return {
         "tasks": tasks,
         "commit_ms": commit_ms,
+        "idle_commit": idle_commit,
         "steps": len(mine),
         "steps_per_s": len(mine) / max((last - first) / 1000, 1e-9),
         "p50_ms": percentile(gaps, 0.50),
@@ -270,13 +276,14 @@ def main() -> None:
     )
     print(f"broker {Settings.from_env().bootstrap}, python {sys.version.split()[0]}")
     if args.only in (None, "steps"):
-        print("\n| tasks | commit ms | steps | steps/s | step p50 ms | step p99 ms |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("\n| tasks | commit ms | idle commit | steps | steps/s | step p50 ms | step p99 ms |")
+        print("|---:|---:|:-:|---:|---:|---:|---:|")
         for tasks, steps in ((1, seq_steps), (many, many_steps)):
-            for commit_ms in (5, 200):
-                r = run_steps(tasks, steps, commit_ms, batch=2000)
+            for commit_ms, idle in ((5, True), (200, True), (5, False), (200, False)):
+                r = run_steps(tasks, steps, commit_ms, batch=2000, idle_commit=idle)
                 print(
-                    f"| {r['tasks']} | {r['commit_ms']} | {r['steps']} | {r['steps_per_s']:.0f} "
+                    f"| {r['tasks']} | {r['commit_ms']} | {'yes' if idle else 'no'} "
+                    f"| {r['steps']} | {r['steps_per_s']:.0f} "
                     f"| {r['p50_ms']:.0f} | {r['p99_ms']:.0f} |",
                     flush=True,
                 )

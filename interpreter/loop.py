@@ -7,8 +7,11 @@ auto-commit) and one transactional producer. A batch is one transaction:
    one step and returns its records; produce them in the open transaction
    (the transaction begins with the first record, so idle time commits nothing);
 2. produce `timer` messages for the timers that are due;
-3. when the batch is full (`batch` records) or old (`commit_ms`), send the
-   consumer's positions to the transaction and commit it;
+3. when the batch is full (`batch` records), old (`commit_ms`), or (with
+   `idle_commit`, the default) the consumer has nothing more at hand, send
+   the consumer's positions to the transaction and commit it. Under a steady
+   stream of input, batches fill up to the interval or the size (throughput);
+   when the input runs dry, the outputs become visible at once (latency);
 4. only then write the touched tasks' states to the store (RocksDB), with the
    partition's checkpoint = 1 + the highest `state` offset of the transaction.
 
@@ -65,6 +68,9 @@ class LoopOptions:
     instance_id: str = ""  # a stable id makes a restarted process fence its predecessor
     timers_per_batch: int = 1000
     cache_tasks: int = 20_000  # live tasks kept in memory between transactions
+    # Commit as soon as no more input is at hand, instead of waiting out commit_ms: a
+    # step's outputs (often the next step's input) become visible at once.
+    idle_commit: bool = True
 
     def transactional_id(self) -> str:
         if self.instance_id:
@@ -126,6 +132,7 @@ class Interpreter:
         self._consumed = 0
         self._stopping = False
         self._fatal = False
+        self._rebalances = 0  # counts assignment changes, see _poll_once
         self.owned: set[int] = set()
         self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0}
         self._reported, self._reported_steps = time.monotonic(), 0
@@ -191,13 +198,22 @@ class Interpreter:
         timeout = self._poll_timeout()
         room = max(1, self.options.batch - self._consumed)
         if self.txn.open:
-            messages = self.consumer.consume(num_messages=min(room, 500), timeout=timeout)
+            # With idle commits, take only what is already fetched: nothing there means the
+            # input is drained and waiting longer would only delay this batch's outputs.
+            wait = 0 if self.options.idle_commit else timeout
+            messages = self.consumer.consume(num_messages=min(room, 500), timeout=wait)
+            drained = not messages
         else:
             # Idle: wake on the first record, then take what is already fetched.
             first = self.consumer.poll(timeout)
             messages = [] if first is None else [first]
             if first is not None and room > 1:
-                messages += self.consumer.consume(num_messages=min(room - 1, 500), timeout=0)
+                rebalances = self._rebalances
+                more = self.consumer.consume(num_messages=min(room - 1, 500), timeout=0)
+                # A rebalance inside that call rewound the partitions to their committed
+                # offsets: `first` predates it and will be fetched again, so drop it.
+                messages = more if self._rebalances != rebalances else messages + more
+            drained = False
         try:
             for msg in messages:
                 err = msg.error()
@@ -210,7 +226,7 @@ class Interpreter:
                     continue
                 self._handle(msg)
             self._fire_timers()
-            if self.txn.open and self._batch_done():
+            if self.txn.open and (self._batch_done() or (drained and self.options.idle_commit)):
                 self._commit()
         except AbortableError as exc:
             log.warning("aborting the transaction: %s", exc)
@@ -325,6 +341,7 @@ class Interpreter:
     # -- rebalancing ----------------------------------------------------------------------
 
     def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
+        self._rebalances += 1
         numbers = sorted(tp.partition for tp in partitions)
         log.info("assigned %s partitions %s", self.inbox, numbers)
         consumer.assign(partitions)
@@ -353,6 +370,7 @@ class Interpreter:
         self._forget(partitions)
 
     def _forget(self, partitions: list[Any]) -> None:
+        self._rebalances += 1
         for tp in partitions:
             self.owned.discard(tp.partition)
             self.engine.drop_partition(tp.partition)

@@ -63,6 +63,7 @@ def options_from_env(
     instance_id: str | None = None,
     store: str | None = None,
     fuel: int | None = None,
+    idle_commit: bool | None = None,
 ) -> ServiceOptions:
     """Options from arguments, falling back to FLOWMETAL_GROUP, _BATCH, _COMMIT_MS, ..."""
     defaults = LoopOptions()
@@ -77,9 +78,17 @@ def options_from_env(
         transaction_timeout_ms=transaction_timeout_ms
         or _env_int("FLOWMETAL_TRANSACTION_TIMEOUT_MS", defaults.transaction_timeout_ms),
         instance_id=instance_id or os.environ.get("FLOWMETAL_INSTANCE_ID", ""),
+        idle_commit=idle_commit
+        if idle_commit is not None
+        else os.environ.get("FLOWMETAL_IDLE_COMMIT", "1") not in ("0", "false", "no"),
     )
     if loop.batch < 1 or loop.commit_ms < 0:
         raise ServiceError("--batch must be at least 1 and --commit-ms at least 0")
+    if loop.commit_ms * 2 > loop.transaction_timeout_ms:
+        raise ServiceError(
+            f"--commit-ms {loop.commit_ms} must stay well below the transaction timeout "
+            f"({loop.transaction_timeout_ms} ms), or the broker aborts open transactions"
+        )
     chosen = store or os.environ.get("FLOWMETAL_STORE") or "rocksdb"
     if chosen not in ("rocksdb", "memory"):
         raise ServiceError(f"the store is 'rocksdb' or 'memory', not {chosen!r}")
@@ -171,6 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instance-id", help="stable id: a restart fences its predecessor")
     parser.add_argument("--store", choices=["rocksdb", "memory"])
     parser.add_argument("--fuel", type=int, help="instructions per step")
+    parser.add_argument(
+        "--no-idle-commit",
+        dest="idle_commit",
+        action="store_false",
+        default=None,
+        help="keep a transaction open for the whole --commit-ms even when input runs dry",
+    )
     parser.add_argument("--log-level")
     args = parser.parse_args(argv)
     setup_logging(args.log_level)
@@ -185,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             args.instance_id,
             args.store,
             args.fuel,
+            args.idle_commit,
         )
     except ServiceError as exc:
         log.error("%s", exc)

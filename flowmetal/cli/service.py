@@ -79,6 +79,11 @@ def interpreter(
     session_timeout_ms: int = typer.Option(None, help="Consumer group session timeout."),
     transaction_timeout_ms: int = typer.Option(None, help="Kafka transaction timeout."),
     fuel: int = typer.Option(None, help="Instructions per step."),
+    idle_commit: bool = typer.Option(
+        None,
+        "--idle-commit/--no-idle-commit",
+        help="Commit as soon as the input runs dry (default), or wait the whole --commit-ms.",
+    ),
 ) -> None:
     """Run an interpreter process of the consumer group until SIGTERM."""
     from flowmetal.config import Settings
@@ -96,6 +101,7 @@ def interpreter(
             instance_id,
             store,
             fuel,
+            idle_commit,
         )
         settings = Settings.from_env()
     except ServiceError as exc:
