@@ -459,3 +459,62 @@ def test_run_pure_refuses_effects() -> None:
     r = run_pure("from flow.time import sleep\ndef main():\n    sleep(1)\n")
     assert r.status == "failed"
     assert r.error is not None and "run_pure runs no effects" in r.error.message
+
+
+SPIN_IN_TIMEOUT = """
+from flow.time import timeout, Timeout
+from flow.connector import call
+def main():
+    try:
+        with timeout(1):
+            n = 0
+            for i in range(300):
+                n += i
+            return call("echo", n)
+    except Timeout:
+        return "timed out at the first wait"
+"""
+
+
+def test_a_timeout_that_fires_while_the_task_is_busy_raises_at_its_next_wait(
+    roundtrip: bool,
+) -> None:
+    from flowmetal.vm import Limits
+
+    d = drive(SPIN_IN_TIMEOUT, limits=Limits(fuel=100), auto_continue=False, roundtrip=roundtrip)
+    r = d.start()
+    assert r.status == "yielded"
+    r = d.fire("t1.1")  # the deadline passes while the task is between steps
+    while r.status == "yielded":
+        r = d.deliver("continue")
+    assert r.result == "timed out at the first wait"
+    assert [type(e).__name__ for e in d.effects] == ["StartTimer", "Request", "TaskFinished"]
+
+
+def test_cancel_while_yielded_raises_where_the_task_stands(roundtrip: bool) -> None:
+    from flowmetal.vm import Limits
+
+    source = """
+    def main():
+        log = []
+        try:
+            while True:
+                log.append(1)
+                log.pop()
+        finally:
+            print("cleaned up")
+    """
+    d = drive(source, limits=Limits(fuel=50), auto_continue=False, roundtrip=roundtrip)
+    assert d.start().status == "yielded"
+    r = d.cancel("enough")
+    assert r.status == "cancelled"
+    assert d.output == ["cleaned up"]
+    assert r.error is not None
+    assert any(f"line {n}, in main" in r.error.traceback for n in (5, 6, 7))
+
+
+def test_cancel_before_start_ends_the_task() -> None:
+    d = drive("def main():\n    return 1\n")
+    r = d.cancel("never mind")
+    assert r.status == "cancelled"
+    assert d.start().status == "cancelled"
