@@ -503,6 +503,43 @@ SNIPPETS: dict[str, str] = {
         def main():
             return [dumps({"a": [1, 2]}), fj.loads("[1, 2]")]
     """,
+    "control_flow_through_handlers": """
+        def main():
+            log = []
+            for i in range(3):
+                try:
+                    raise ValueError(i)
+                finally:
+                    log.append(("f", i))
+                    continue
+            for i in range(3):
+                try:
+                    [][i]
+                except IndexError:
+                    if i == 1:
+                        break
+                    log.append(("e", i))
+            n = 0
+            while n < 4:
+                n += 1
+                try:
+                    if n % 2:
+                        continue
+                    log.append(("w", n))
+                finally:
+                    log.append(("wf", n))
+            try:
+                x = [1 / v for v in (1, 0)]
+            except ZeroDivisionError as e:
+                log.append(str(e))
+            return log
+    """,
+    "star_args_from_generators": """
+        def f(*args, **kw):
+            return [args, kw]
+        def main():
+            return [f(*(x * 2 for x in range(3))), f(*"ab", **dict(a=1)), f(*[], **{})]
+    """,
 }
 
 # Module-level `import flow...` is Flowmetal only: give CPython a stand-in.
