@@ -78,44 +78,44 @@ def friendly(
         return _end_of_file(text, indenter, expected)
     start = token.start_pos or 0
     line = positions.line_text(token.line or 1)
-
-    opener = _unclosed(token, line, indenter)
-    if opener is not None:
-        return f"unclosed '{opener.value}'", opener.start_pos or 0
-
-    if token.value == ":" and text.startswith(":=", start):
-        return "assignment expressions (:=) are not supported in Flowmetal", start
-    if token.type == "_INDENT":
-        return "unexpected indent", token.end_pos or start
-    if token.value == "=" and re.match(r"\s*(if|elif|while)\b", line):
-        return "invalid syntax. Maybe you meant '==' instead of '='?", start
     line_begin = start - positions.char_column(start) + 1 + len(line) - len(line.lstrip())
-    if _MATCH_STMT.match(line) and line.rstrip().endswith(":"):
-        return "match statements are not supported in Flowmetal", line_begin
-    if re.match(r"\s*print\s+[\w'\"]", line):
-        return "Missing parentheses in call to 'print'. Did you mean print(...)?", line_begin
-    if token.type == "_NEWLINE" and "COLON" in expected:
-        return "expected ':'", len(text[:start].rstrip(" \t\f"))
-    if token.type not in _LAYOUT and "COLON" in expected and _HEADER.match(line):
-        return "expected ':'", start
-    if token.type == "NAME" and _NUMBER_BEFORE.search(text, 0, start):
-        number = _NUMBER_BEFORE.search(text, 0, start)
-        assert number is not None
-        return "invalid decimal literal", number.start()
-    if "_INDENT" in expected:
-        return _missing_block(token, text, indenter)
     if token.type == "_NEWLINE":
         # Point just after the line's last token, not at a comment after it.
         start = len(text[:start].rstrip(" \t\f"))
-    if token.type == "_NEWLINE" and "COLON" in expected:
-        return "expected ':'", start
-    if token.type == "_NEWLINE" and "ELSE" in expected:
-        return "expected 'else' after 'if' expression", start
+
+    # A construct Flowmetal refuses, that the grammar does not even parse.
+    if token.value == ":" and text.startswith(":=", start):
+        return "assignment expressions (:=) are not supported in Flowmetal", start
+    if _MATCH_STMT.match(line) and line.rstrip().endswith(":"):
+        return "match statements are not supported in Flowmetal", line_begin
     if token.value == "yield" or _YIELD_BEFORE.search(text, 0, start):
         at = start if token.value == "yield" else text.rindex("yield", 0, start)
         return "generators (yield) are not supported in Flowmetal", at
+
+    # Brackets and blocks.
+    opener = _unclosed(token, line, indenter)
+    if opener is not None:
+        return f"unclosed '{opener.value}'", opener.start_pos or 0
+    if token.type == "_INDENT":
+        return "unexpected indent", token.end_pos or start
+    if "_INDENT" in expected:
+        return _missing_block(token, text, indenter)
     if token.type == "_DEDENT":
         return "invalid syntax: unexpected dedent", token.end_pos or start
+
+    # Python's hints for common slips.
+    if token.value == "=" and re.match(r"\s*(if|elif|while)\b", line):
+        return "invalid syntax. Maybe you meant '==' instead of '='?", start
+    if "COLON" in expected and (token.type == "_NEWLINE" or _HEADER.match(line)):
+        return "expected ':'", start
+    if token.type == "_NEWLINE" and "ELSE" in expected:
+        return "expected 'else' after 'if' expression", start
+    if re.match(r"\s*print\s+[\w'\"]", line):
+        return "Missing parentheses in call to 'print'. Did you mean print(...)?", line_begin
+    number = _NUMBER_BEFORE.search(text, 0, start) if token.type == "NAME" else None
+    if number is not None:
+        return "invalid decimal literal", number.start()
+
     message = f"invalid syntax: unexpected {describe(token)}"
     before = text[:start].rstrip()
     if indenter.open_brackets and token.type in _ATOM_STARTS and before[-1:] in _ATOM_ENDS:
@@ -124,8 +124,11 @@ def friendly(
 
 
 def _expected(err: UnexpectedToken) -> set[str]:
-    """The terminals the parser could take: from its state, since the contextual
-    lexer reports only those it can lex (never _INDENT)."""
+    """The terminals the parser could take in the state where it failed.
+
+    Read from the parse table: lark's own `expected` can be partial (a lexer
+    only reports what it can lex, never _INDENT).
+    """
     state = err.state
     try:
         return set(state.parse_conf.parse_table.states[state.position])
