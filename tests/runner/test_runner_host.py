@@ -252,3 +252,20 @@ def test_counter_of_twenty_echo_round_trips() -> None:
 
     outcome, _, _ = run({"main": main}, 20, connectors={"echo": Echo()})
     assert outcome.result == 20
+
+
+def test_children_lines_are_prefixed_with_their_task_id() -> None:
+    def child(t):  # type: ignore[no-untyped-def]
+        t.print("from the child")
+        return None
+        yield
+
+    def main(t):  # type: ignore[no-untyped-def]
+        rid = t.rid()
+        t.print("from the root")
+        yield [SpawnTask(rid, t.id, rid, None, None, "child", [], {})]
+        return "ok"
+
+    outcome, _, out = run({"main": main, "child": child})
+    assert outcome.result == "ok"
+    assert out.splitlines() == ["from the root", "[local.1] from the child"]
