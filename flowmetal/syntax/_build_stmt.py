@@ -1,8 +1,8 @@
 """From lark's tree to Python `ast` nodes: statements, functions, and refusals.
 
 `Builder` extends the expression builder with statements. A compound
-statement spans from its keyword to the end of its last nested statement, as
-in `ast`. This is also where Flowmetal refuses what it does not support
+statement spans from its keyword to the last token of its last block, as in
+`ast`. This is also where Flowmetal refuses what it does not support
 (classes, generators, `global`, decorators, `async`, `except*`, imports from
 outside `flow.*`, ...), at the keyword's position, with a message that says
 what to do instead.
@@ -51,18 +51,12 @@ class Builder(ExprBuilder):
     def suite(self, tree: Node) -> list[ast.stmt]:
         return self.statements(tree.children)
 
-    def block(self, node: Any, start: int, last: Any) -> Any:
-        """Place a compound statement: from `start` to the end of its last block.
+    def block(self, node: Any, start: int, last: Node) -> Any:
+        """Place a compound statement: from `start` to the end of `last`, its last suite.
 
-        `last` is the last block's suite tree, or an already placed node that
-        ends where this one does. A suite ends at its last token, which may be
-        a `;` (as in `ast`).
+        A suite ends at its last token, which may be a `;` (as in `ast`).
         """
-        if isinstance(last, Tree):
-            return self.at(node, start, self.own(last)[1])
-        self.at(node, start, start)
-        node.end_lineno, node.end_col_offset = last.end_lineno, last.end_col_offset
-        return node
+        return self.at(node, start, self.own(last)[1])
 
     def refuse_at_keyword(self, tree: Node, message: str) -> NoReturn:
         self.refuse(message, self.own(tree)[0])
