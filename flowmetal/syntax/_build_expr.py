@@ -342,8 +342,10 @@ class ExprBuilder:
                     self.refuse(
                         'expression cannot contain assignment, perhaps you meant "=="?', start
                     )
-                value = self.expr(item.children[1])
-                keyword = ast.keyword(arg=str(name.children[0]), value=value)
+                arg = str(name.children[0])
+                if any(k.arg == arg for k in keywords):
+                    self.refuse(f"keyword argument repeated: {arg}", start)
+                keyword = ast.keyword(arg=arg, value=self.expr(item.children[1]))
                 keywords.append(self.at(keyword, *self.own(item)))
                 seen_keyword = True
             elif kind == "double_star_argument":

@@ -109,6 +109,7 @@ ERRORS = [
     ("f(a=1, b)\n", "positional argument follows keyword argument", 1, 8),
     ("f(**k, a)\n", "positional argument follows keyword argument unpacking", 1, 8),
     ("f(**k, *a)\n", "iterable argument unpacking follows keyword argument unpacking", 1, 8),
+    ("f(a=1, b=2, a=3)\n", "keyword argument repeated: a", 1, 13),
     ("f(a.b=1)\n", 'expression cannot contain assignment, perhaps you meant "=="?', 1, 3),
     ("def f(a=1, b):\n    pass\n", "non-default argument follows default argument", 1, 12),
     ("def f(*, **k):\n    pass\n", "named arguments must follow bare *", 1, 7),
