@@ -47,7 +47,8 @@ def expressions(draw: Any, depth: int = 0) -> str:
 
 _STATEMENT_FORMS = [
     "n = {e}",
-    "xs.append({e})",
+    # (a list is measured rather than appended: a list inside itself has no end to compare)
+    "xs.append({e}) if not isinstance({e}, list) else out.append(len({e}))",
     "if {e}:\n        b = {e2}\n    else:\n        a = {e2}",
     "for a in xs[:3]:\n        n = {e}",
     "try:\n        n = {e}\n    except (TypeError, ZeroDivisionError, IndexError) as err:\n        out.append(type(err).__name__)",
