@@ -6,12 +6,14 @@ counter example (`call("echo", {"n": 1})["n"]`). Run it with
     flowmetal connector run flowmetal.connectors.echo:EchoConnector
 
 `delay` (seconds, `-o delay=0.05` on the command line) makes each answer
-take that long, to keep many requests in flight in crash tests.
+take that long, and `jitter` adds up to that many seconds more at random, so
+that answers finish out of order: crash and benchmark tests use them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 
 from flowmetal.connectors.sdk import Connector
 
@@ -24,11 +26,13 @@ class EchoConnector(Connector):
     kind = "echo"
     default_timeout = 30.0
 
-    def __init__(self, delay: float = 0.0, kind: str = "echo") -> None:
+    def __init__(self, delay: float = 0.0, jitter: float = 0.0, kind: str = "echo") -> None:
         self.delay = float(delay)
+        self.jitter = float(jitter)
         self.kind = kind
 
     async def handle(self, request: Request) -> JSON:
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        pause = self.delay + (random.uniform(0, self.jitter) if self.jitter else 0.0)
+        if pause:
+            await asyncio.sleep(pause)
         return request.payload
