@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException
 from connector_helpers import (
     produce_raw,
     produce_requests,
@@ -17,7 +19,7 @@ from flowmetal.connectors.echo import EchoConnector
 from flowmetal.connectors.sdk import Connector, ConnectorError, RetryableError
 
 from flowmetal import wire
-from flowmetal.protocol import JSON, Request
+from flowmetal.protocol import JSON, Message, Request
 
 pytestmark = pytest.mark.kafka
 
@@ -174,3 +176,59 @@ def test_a_fenced_connector_fails_instead_of_answering(kafka) -> None:
 
     asyncio.run(main())
     assert first.served == 1
+
+
+class _AbortFirstCommit:
+    """A producer whose first commit fails as an abortable error (as a broker might)."""
+
+    def __init__(self, producer: Any) -> None:
+        self._producer = producer
+        self.injected = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._producer, name)
+
+    def commit_transaction(self, *args: Any) -> Any:
+        if not self.injected:
+            self.injected += 1
+            raise KafkaException(KafkaError(KafkaError._STATE, "injected", txn_requires_abort=True))
+        return self._producer.commit_transaction(*args)
+
+
+class CountingEcho(EchoConnector):
+    def __init__(self) -> None:
+        super().__init__()
+        self.handled: Counter[str] = Counter()
+
+    async def handle(self, request: Request) -> JSON:
+        self.handled[request.id] += 1
+        return await super().handle(request)
+
+
+def test_an_aborted_transaction_rewinds_and_answers_each_request_once(kafka) -> None:
+    from flowmetal.connectors.runtime import ConnectorRuntime
+
+    class AbortingRuntime(ConnectorRuntime):
+        def _open(self) -> None:
+            super()._open()
+            self._producer = _AbortFirstCommit(self._producer)  # type: ignore[assignment,has-type]
+
+    settings = kafka.settings("abort")
+    requests = _requests(20)
+    produce_requests(settings, requests)
+    connector = CountingEcho()
+    runtime = AbortingRuntime(connector, settings)
+
+    async def main() -> list[Message]:
+        serving = asyncio.create_task(runtime.run())
+        try:
+            return await asyncio.to_thread(read_responses, settings, 20, 60.0, 1.0)
+        finally:
+            runtime.stop()
+            await serving
+
+    messages = asyncio.run(main())
+    assert Counter(m.request_id for m in messages) == Counter(r.id for r in requests)
+    # The aborted transaction's requests were served again after the rewind.
+    assert max(connector.handled.values()) == 2
+    assert set(connector.handled) == {r.id for r in requests}
