@@ -607,7 +607,7 @@ def decode_task(data: bytes, program: Program, limits: Limits, host: Host | None
         ) = state
     except SnapshotError:
         raise
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
         raise SnapshotError(f"corrupt snapshot: {type(exc).__name__}: {exc}") from exc
     vm.counter = record["counter"]
     w = record["waiting"]

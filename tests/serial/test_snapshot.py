@@ -228,3 +228,20 @@ def test_deeply_nested_values_do_not_overflow_the_encoder() -> None:
     d = Driver(source, roundtrip=True)
     d.start()
     assert d.fire("t1.1").result == [5000, 2999]
+
+
+def test_a_corrupt_heap_is_a_snapshot_error() -> None:
+    import io
+
+    import fastavro
+
+    from flowmetal.serial import _PARSED
+
+    task, data = waiting_task()
+    record = read_record(data)
+    for heap in [b"not json", b'[["zz"]]', b'[["dv", "keys", 5]]', b"[[1, 2]]"]:
+        out = io.BytesIO()
+        out.write(data[:6])
+        fastavro.schemaless_writer(out, _PARSED, {**record, "heap": heap, "state": 0})
+        with pytest.raises(SnapshotError):
+            Task.restore(out.getvalue(), task.program)
