@@ -135,12 +135,12 @@ class EffectState(Machine):
                 return ("value", [results[rid].get("value") for rid in wait.ids])
             return None
         if kind == "any":
-            for i, rid in enumerate(wait.ids):
-                if rid in results:
-                    payload = results[rid]
+            # `results` keeps arrival order: the first of these children to finish wins.
+            for rid, payload in results.items():
+                if rid in wait.ids:
                     if not payload.get("ok"):
                         return ("error", self._child_failed(rid, payload))
-                    return ("value", (i, payload.get("value")))
+                    return ("value", (wait.ids.index(rid), payload.get("value")))
             return None
         raise AssertionError(f"unknown wait kind {kind}")
 

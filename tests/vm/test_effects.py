@@ -518,3 +518,23 @@ def test_cancel_before_start_ends_the_task() -> None:
     r = d.cancel("never mind")
     assert r.status == "cancelled"
     assert d.start().status == "cancelled"
+
+
+def test_wait_any_picks_the_child_that_finished_first(roundtrip: bool) -> None:
+    d = drive(
+        """
+        from flow.task import spawn, wait_any
+        from flow.time import sleep
+        def child(x):
+            return x
+        def main():
+            hs = [spawn(child, i) for i in range(3)]
+            sleep(1)
+            return wait_any(hs)
+        """,
+        roundtrip=roundtrip,
+    )
+    d.start()
+    d.respond("t1.3", "third")
+    d.respond("t1.2", "second")
+    assert d.fire("t1.4").result == [2, "third"]
