@@ -56,9 +56,14 @@ from flowmetal.connectors import sdk
 from flowmetal import wire
 from flowmetal.config import DLQ, INBOX, OUTBOX, Settings
 from flowmetal.errors import ServiceError
+from flowmetal.kafka import MAX_RECORD_BYTES
 from flowmetal.protocol import JSON, Message, Request
 
 log = logging.getLogger(__name__)
+
+# Below the topics' max.message.bytes (flowmetal.kafka.MAX_RECORD_BYTES), with room for
+# the key, headers and batch overhead.
+MAX_RESPONSE_BYTES = MAX_RECORD_BYTES - 64 * 1024
 
 
 @dataclass
@@ -258,12 +263,18 @@ class ConnectorRuntime:
 
     async def _serve(self, entry: _Entry, request: Request) -> None:
         payload = await sdk.serve(self.connector, request)
+        # Never leave an entry unfinished (it would hold its partition) nor hand Kafka a
+        # record it refuses (the same request would fail every restart: a poison pill).
         try:
-            entry.out = [self._response(request, payload)]
-        except (
-            wire.WireError
-        ) as exc:  # never leave an entry unfinished: it would block its partition
-            entry.out = [self._response(request, sdk.error("ConnectorError", str(exc)))]
+            out = self._response(request, payload)
+            if len(out.value) > MAX_RESPONSE_BYTES:
+                raise wire.WireError(
+                    f"result too large: {len(out.value)} bytes encoded, the limit is "
+                    f"{MAX_RESPONSE_BYTES}"
+                )
+        except wire.WireError as exc:
+            out = self._response(request, sdk.error("ConnectorError", str(exc)))
+        entry.out = [out]
         entry.done = True
 
     def _response(self, request: Request, payload: JSON) -> _Out:

@@ -232,3 +232,26 @@ def test_an_aborted_transaction_rewinds_and_answers_each_request_once(kafka) -> 
     # The aborted transaction's requests were served again after the rewind.
     assert max(connector.handled.values()) == 2
     assert set(connector.handled) == {r.id for r in requests}
+
+
+class Huge(Connector):
+    kind = "huge"
+
+    async def handle(self, request: Request) -> JSON:
+        return "x" * (21 * 1024 * 1024)  # past the inbox's record limit
+
+
+def test_a_result_too_large_for_kafka_becomes_an_error_not_a_poison_pill(kafka) -> None:
+    settings = kafka.settings("huge")
+    produce_requests(
+        settings,
+        [
+            Request(id="h.1", task_id="h", kind="huge", payload=None),
+            Request(id="h.2", task_id="h", kind="huge", payload=None),
+        ],
+    )
+    with running(Huge(), settings):
+        messages = read_responses(settings, 2)
+    for m in messages:
+        assert m.payload["ok"] is False and m.payload["error"]["type"] == "ConnectorError"
+        assert "result too large" in m.payload["error"]["message"]
