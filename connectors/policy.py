@@ -98,6 +98,9 @@ class _Rules:
         candidates: list[Address] = [address]
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             candidates.append(address.ipv4_mapped)  # ::ffff:169.254.169.254 is 169.254.169.254
+        if any(a.is_unspecified for a in candidates):
+            # Connecting to 0.0.0.0 or :: reaches this host: judge it as loopback.
+            candidates += [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")]
         return any(
             a in net for a in candidates for net in self.networks if a.version == net.version
         )

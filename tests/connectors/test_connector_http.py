@@ -288,5 +288,9 @@ def test_policy_from_env_reads_cidrs_hosts_and_domains() -> None:
     with pytest.raises(PolicyDenied):
         policy.check_addresses("meta", ["169.254.169.254"])  # defaults stay
     policy.check_addresses("ok", ["127.0.0.1", "192.168.1.1"])
+    no_loopback = DestinationPolicy.build(deny=["127.0.0.0/8", "::1"])
+    for address in ("0.0.0.0", "::", "::ffff:127.0.0.1"):
+        with pytest.raises(PolicyDenied):
+            no_loopback.check_addresses("this-host", [address])
     bare = DestinationPolicy.from_env({"FLOWMETAL_HTTP_DENY_DEFAULTS": "false"})
     bare.check_addresses("meta", ["169.254.169.254"])
