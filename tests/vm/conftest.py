@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from flowmetal.vm import ProgramFailed, run_value
-from flowmetal.vm.exceptions import exc_str
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [_normalise(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _normalise(v) for k, v in value.items()}
-    return value
-
-
-def run_cpython(source: str) -> tuple[Any, ...]:
-    namespace: dict[str, Any] = {"__name__": "snippet"}
-    exec(compile(source, "<snippet>", "exec"), namespace)  # trusted test source, not user input
-    try:
-        return ("ok", _normalise(namespace["main"]()))
-    except Exception as exc:
-        return ("raise", type(exc).__name__, str(exc))
-
-
-def run_flowmetal(source: str) -> tuple[Any, ...]:
-    try:
-        return ("ok", _normalise(run_value(source, "<snippet>")))
-    except ProgramFailed as failed:
-        return ("raise", failed.exc.type.name, exc_str(failed.exc))
+from vm_differential import run_cpython, run_flowmetal
 
 
 @pytest.fixture
-def same_as_python():
+def same_as_python() -> Callable[[str], Any]:
     """Assert that a snippet's main() gives the same result (or error) in Flowmetal and CPython."""
 
     def check(source: str) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import run_cpython, run_flowmetal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vm_differential import run_cpython, run_flowmetal
 
 _LEAVES = [
     "a",

@@ -558,7 +558,7 @@ def test_snippet_matches_cpython(name: str, same_as_python) -> None:
         assert run_value(source) == ['{"a": [1, 2]}', [1, 2]]
         return
     if name in _PY_PRELUDE:
-        from conftest import run_cpython, run_flowmetal
+        from vm_differential import run_cpython, run_flowmetal
 
         py_source = source.replace("from flow.time import forever\n", _PY_PRELUDE[name])
         assert run_flowmetal(source) == run_cpython(py_source)
