@@ -8,8 +8,9 @@ and one transactional producer per process. The loop:
     processed); an undecodable one becomes a dead letter; every request of
     our kind starts an asyncio task (`sdk.serve`: timeout, retries) — up to
     `max_in_flight` at once, beyond which the partitions are paused;
- 2. every `commit_interval` seconds, per partition, take the finished
-    requests at the front (in offset order) up to the oldest unfinished one;
+ 2. at most once per `commit_interval` (at once when the last transaction is
+    older than that), per partition, take the finished requests at the front
+    (in offset order) up to the oldest unfinished one;
  3. in one Kafka transaction: produce their responses to the tasks' inbox
     partitions (and the dead letters to `dlq`), send the new consumer offsets
     (the oldest unfinished offset, or one past the last record seen) with the
