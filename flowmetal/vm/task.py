@@ -26,7 +26,7 @@ from flowmetal.vm.effects import copy_json, to_json
 from flowmetal.vm.exceptions import EXC_TYPES
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.limits import Limits
-from flowmetal.vm.machine import FlowRaise, Uncaught, exc_message, render_traceback
+from flowmetal.vm.machine import FlowRaise, Suspend, Uncaught, exc_message, render_traceback
 from flowmetal.vm.objects import Function
 from flowmetal.vm.values import ExcValue
 from flowmetal.vm.vm import VM
@@ -114,7 +114,9 @@ class Task:
                     self._run()
             except Uncaught as u:
                 self._fail(u.exc)
-        except Exception as exc:  # a bug of ours: fail the task, never the host
+            except FlowRaise as e:  # raised outside any frame (cannot happen; be safe)
+                self._fail(e.exc)
+        except (Exception, Suspend) as exc:  # a bug of ours: fail the task, never the host
             self._internal(exc)
         if self.check_snapshot and self.status not in protocol.FINAL_STATUSES:
             self._check_snapshot_size()
@@ -225,7 +227,7 @@ class Task:
         )
         self._end()
 
-    def _internal(self, exc: Exception) -> None:
+    def _internal(self, exc: BaseException) -> None:
         where = ""
         if self.vm.frames:
             f = self.vm.frames[-1]
