@@ -57,7 +57,7 @@ from flowmetal.connectors import sdk
 from flowmetal import wire
 from flowmetal.config import DLQ, INBOX, OUTBOX, Settings
 from flowmetal.errors import ServiceError
-from flowmetal.kafka import MAX_RECORD_BYTES
+from flowmetal.kafka import MAX_RECORD_BYTES, ensure_topics
 from flowmetal.protocol import JSON, Message, Request
 
 log = logging.getLogger(__name__)
@@ -295,6 +295,9 @@ class ConnectorRuntime:
     # -- Kafka calls (all on the single worker thread) ----------------------------------------
 
     def _open(self) -> None:
+        # Like the interpreter and the HTTP server: create the topics when they are missing
+        # (idempotent), rather than fail every transaction on a topic that is not there.
+        ensure_topics(self.settings)
         self._consumer = Consumer(_consumer_config(self.settings, self.group_id))
         self._producer = Producer(_producer_config(self.settings, self.transactional_id))
         self._producer.init_transactions(30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from typing import Any
 
@@ -255,3 +256,27 @@ def test_a_result_too_large_for_kafka_becomes_an_error_not_a_poison_pill(kafka) 
     for m in messages:
         assert m.payload["ok"] is False and m.payload["error"]["type"] == "ConnectorError"
         assert "result too large" in m.payload["error"]["message"]
+
+
+def test_a_connector_on_a_fresh_cluster_creates_the_topics(kafka) -> None:
+    import dataclasses
+    import uuid
+
+    settings = dataclasses.replace(
+        kafka.settings("fresh"), topic_prefix=f"fresh{uuid.uuid4().hex[:8]}."
+    )
+    kafka.prefixes.append(settings.topic_prefix)  # dropped with the session's topics
+    with running(EchoConnector(), settings):
+        deadline = time.monotonic() + 30
+        while settings.topic("outbox") not in _topics(settings):
+            assert time.monotonic() < deadline, "the connector did not create its topics"
+            time.sleep(0.2)
+        produce_requests(settings, [Request(id="f.1", task_id="f", kind="echo", payload="hi")])
+        (message,) = read_responses(settings, 1)
+    assert message.payload == {"ok": True, "value": "hi"}
+
+
+def _topics(settings: Any) -> set[str]:
+    from flowmetal.kafka import admin
+
+    return set(admin(settings).list_topics(timeout=10).topics)
