@@ -55,6 +55,11 @@ import fastavro
 from flowmetal.compile.code import Program
 from flowmetal.compile.opcodes import BYTECODE_VERSION
 from flowmetal.errors import SnapshotError
+from flowmetal.vm import methods, objects
+from flowmetal.vm.builtins import BUILTIN_REGISTRY
+from flowmetal.vm.exceptions import EXC_TYPES
+from flowmetal.vm.modules import bind_vm_method
+from flowmetal.vm.values import Builtin, ExcType, ExcValue
 
 if TYPE_CHECKING:
     from flowmetal.vm.limits import Limits
@@ -156,8 +161,6 @@ _BIG = 10**4000  # JSON ints past this many digits trip Python's int/str convers
 
 class _Encoder:
     def __init__(self) -> None:
-        from flowmetal.vm import objects
-
         self.o = objects
         self.heap: list[Any] = []
         self.memo: dict[int, int] = {}
@@ -202,8 +205,6 @@ class _Encoder:
             self.heap[i] = self.entry(obj)
 
     def entry(self, obj: Any) -> list[Any]:
-        from flowmetal.vm.values import Builtin, ExcType, ExcValue
-
         o = self.o
         t = type(obj)
         if t is list:
@@ -279,8 +280,6 @@ _MUTABLE = frozenset({"l", "d", "s", "c", "fn", "x", "it", "R", "to"})
 
 class _Decoder:
     def __init__(self, heap: list[Any]) -> None:
-        from flowmetal.vm import objects
-
         self.o = objects
         self.heap = heap
         self.objs: list[Any] = [None] * len(heap)
@@ -316,9 +315,6 @@ class _Decoder:
         return items
 
     def shell(self, e: list[Any]) -> Any:
-        from flowmetal.vm.exceptions import EXC_TYPES
-        from flowmetal.vm.values import ExcValue
-
         o = self.o
         k = e[0]
         if k == "l":
@@ -401,11 +397,6 @@ class _Decoder:
         return []  # "dv" refers to a dict, which is a shell by now
 
     def immutable(self, e: list[Any]) -> Any:
-        from flowmetal.vm import methods
-        from flowmetal.vm.builtins import BUILTIN_REGISTRY
-        from flowmetal.vm.exceptions import EXC_TYPES
-        from flowmetal.vm.modules import bind_vm_method
-
         o = self.o
         k = e[0]
         if k == "t":
