@@ -58,7 +58,13 @@ def _processes(settings: Any, args: argparse.Namespace, tmp: Path) -> list[subpr
         "FLOWMETAL_PARTITIONS": str(settings.partitions),
         "FLOWMETAL_STATE_DIR": str(tmp / "state"),
     }
-    interp = [sys.executable, "-m", "flowmetal.interpreter", "--commit-ms", str(args.interp_commit_ms)]
+    interp = [
+        sys.executable,
+        "-m",
+        "flowmetal.interpreter",
+        "--commit-ms",
+        str(args.interp_commit_ms),
+    ]
     echo = [
         sys.executable, "-c", "from flowmetal.cli import main; main()",
         "connector", "run", "flowmetal.connectors.echo:EchoConnector",
@@ -67,7 +73,9 @@ def _processes(settings: Any, args: argparse.Namespace, tmp: Path) -> list[subpr
     procs = []
     for name, command in (("interpreter", interp), ("echo", echo)):
         log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
-        procs.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
+        procs.append(
+            subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        )
     return procs
 
 
@@ -88,8 +96,9 @@ class Runner:
         self.consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in parts])
 
     def start(self, task_id: str) -> None:
-        from flowmetal import wire
         from flowmetal.interpreter.effects import start_payload
+
+        from flowmetal import wire
         from flowmetal.protocol import Message
 
         payload = start_payload("bench", self.version, "main", [CALLS], {})
@@ -107,9 +116,10 @@ class Runner:
 
         out = []
         for msg in self.consumer.consume(1000, timeout):
-            if msg.error() or msg.value() is None:
+            value = msg.value()
+            if msg.error() or value is None:
                 continue
-            record = wire.decode_state(msg.value())
+            record = wire.decode_state(value)
             if record.status in FINAL_STATUSES:
                 out.append((record.task_id, record.status, record.result_value))
         return out
@@ -151,8 +161,12 @@ class Runner:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer workflows per level")
-    parser.add_argument("--interp-commit-ms", type=int, default=100, help="interpreter default: 100")
-    parser.add_argument("--connector-commit-s", type=float, default=0.05, help="connector default: 0.05")
+    parser.add_argument(
+        "--interp-commit-ms", type=int, default=100, help="interpreter default: 100"
+    )
+    parser.add_argument(
+        "--connector-commit-s", type=float, default=0.05, help="connector default: 0.05"
+    )
     parser.add_argument("--levels", default="1,10,100", help="concurrent tasks, comma-separated")
     args = parser.parse_args()
 
@@ -160,7 +174,9 @@ def main() -> None:
     from flowmetal.kafka import ensure_topics
     from flowmetal.programs import push
 
-    settings = dataclasses.replace(Settings.from_env(), topic_prefix=f"bench-{uuid.uuid4().hex[:8]}.")
+    settings = dataclasses.replace(
+        Settings.from_env(), topic_prefix=f"bench-{uuid.uuid4().hex[:8]}."
+    )
     ensure_topics(settings)
     version = push(settings, WORKFLOW, "bench.flow", "bench")[1]
     tmp = Path(tempfile.mkdtemp(prefix="flowmetal-bench-"))
@@ -168,7 +184,9 @@ def main() -> None:
     try:
         runner = Runner(settings, version)
         runner.run(1, 3, timeout=120)  # warm-up: group joins, program load
-        print(f"interpreter --commit-ms {args.interp_commit_ms}, connector --commit-interval {args.connector_commit_s}")
+        print(
+            f"interpreter --commit-ms {args.interp_commit_ms}, connector --commit-interval {args.connector_commit_s}"
+        )
         print("| concurrent tasks | workflows | wall s | workflows/s | calls/s | p50 ms | p99 ms |")
         print("|---|---|---|---|---|---|---|")
         for level in (int(x) for x in args.levels.split(",")):
