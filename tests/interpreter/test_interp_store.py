@@ -98,3 +98,26 @@ def test_timer_index_fires_once_until_the_task_changes() -> None:
     assert index.next_deadline() == 400
     index.drop(0)
     assert index.next_deadline() is None and index.count() == 0
+
+
+def test_state_records_carry_timers_and_old_records_read_as_none() -> None:
+    from flowmetal import wire
+
+    record = wire.StateRecord("t", "waiting", "p", "v", b"snap", timers=(("t.1", 12345),))
+    assert wire.decode_state(wire.encode_state(record)).timers == (("t.1", 12345),)
+    old = wire.encode_with_version(
+        "state",
+        1,
+        {
+            "task_id": "t",
+            "status": "waiting",
+            "program": "p",
+            "version": "v",
+            "snapshot": b"",
+            "waiting_for": "",
+            "result": None,
+            "error": None,
+            "updated_ms": 1,
+        },
+    )
+    assert wire.decode_state(old).timers == ()  # a v1 writer: no pending timers known
