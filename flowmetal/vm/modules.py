@@ -132,7 +132,9 @@ def _now(vm: Any) -> float:
     return float(vm.host.now()) if vm.host is not None else time.time()
 
 
-def _timeout(seconds: Any) -> TimeoutCM:
+def _timeout(seconds: Any) -> TimeoutCM | ForeverCM:
+    if seconds is None:  # as asyncio.timeout(None): no deadline
+        return ForeverCM()
     return TimeoutCM(_seconds(seconds, "timeout()"))
 
 

@@ -538,3 +538,21 @@ def test_wait_any_picks_the_child_that_finished_first(roundtrip: bool) -> None:
     d.respond("t1.3", "third")
     d.respond("t1.2", "second")
     assert d.fire("t1.4").result == [2, "third"]
+
+
+def test_timeout_none_means_no_deadline_and_bad_seconds_are_errors() -> None:
+    d = drive(
+        """
+        from flow.time import timeout, sleep
+        def main():
+            with timeout(None):
+                sleep(1)
+            try:
+                timeout("soon")
+            except TypeError as e:
+                return str(e)
+        """
+    )
+    r = d.start()
+    assert r.effects == [protocol.StartTimer("t1.1", "t1", 1.0)]
+    assert d.fire("t1.1").result == "timeout() must be a number of seconds, not str"
