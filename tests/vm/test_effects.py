@@ -556,3 +556,16 @@ def test_timeout_none_means_no_deadline_and_bad_seconds_are_errors() -> None:
     r = d.start()
     assert r.effects == [protocol.StartTimer("t1.1", "t1", 1.0)]
     assert d.fire("t1.1").result == "timeout() must be a number of seconds, not str"
+
+
+def test_the_compiler_and_the_vm_agree_on_the_standard_modules() -> None:
+    from flowmetal.compile.opcodes import STANDARD_MODULES
+    from flowmetal.vm.builtins import BUILTIN_REGISTRY
+    from flowmetal.vm.modules import MODULES
+    from flowmetal.vm.values import Builtin
+
+    for name, exports in STANDARD_MODULES.items():
+        assert sorted(MODULES[name]) == sorted(exports), name
+        for value in MODULES[name].values():
+            if isinstance(value, Builtin):
+                assert BUILTIN_REGISTRY[value.name] is value  # a snapshot can find it again
