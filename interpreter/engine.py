@@ -16,6 +16,17 @@ transaction. For a record the engine:
 4. returns the records: the new `state` on the partition of the consumed
    record, the routed effects (effects.py), and one `history` event.
 
+One history event per step (wire.encode_history), keyed by task id:
+
+    seq     1 + the inbox offset of the record the step consumed: increasing
+            along the task's history (its inbox is one partition), unique, and
+            the same if a step were ever replayed, so a duplicate would show
+    kind    "started" (the first step), "step", or the final status
+            ("done", "failed", "cancelled")
+    detail  {"message": {kind, id, request_id}, "status", "waiting_for",
+             "effects": [summaries], "output": [printed lines], "result",
+             "error", "inbox": {"partition", "offset"}}
+
 The memory cache holds live tasks of the current transaction and after; the
 loop drops the entries of an aborted batch or a revoked partition, after which
 they load again from the store, which only holds committed states.
