@@ -193,8 +193,8 @@ class RocksStore(TaskStore):
         except Exception as exc:  # rocksdict raises a bare Exception for IO and lock errors
             raise StoreError(
                 f"cannot open the RocksDB cache at {self.path}: {exc}. If another interpreter "
-                "uses this directory, give each process its own FLOWMETAL_STATE_DIR; if the "
-                "cache is damaged, delete the directory: it is rebuilt from the state topic."
+                "uses this directory, give each process its own FLOWMETAL_STATE_DIR (or its own "
+                "--instance-id); if the cache is damaged, delete the directory: it is rebuilt from the state topic."
             ) from exc
         self._check_format()
 
