@@ -372,22 +372,43 @@ class FunctionCompiler(ExprCompiler):
                 self.b.at(h)
                 self.b.emit(op.CHECK_EXC_MATCH)
                 self.b.jump(op.POP_JUMP_IF_FALSE, nxt)
+            self.blocks.append(_Block("except"))
             if h.name:
                 self.store_name(h.name)
+                self._named_handler_body(h, h.name)
             else:
                 self.b.emit(op.POP_TOP)
-            self.blocks.append(_Block("except"))
-            self.stmts(h.body)
+                self.stmts(h.body)
             self.blocks.pop()
             self.b.emit(op.POP_EXCEPT)
-            if h.name:
-                # As in Python, the name is unbound when the handler ends.
-                self.b.load_const(None)
-                self.store_name(h.name)
-                self.delete_name(h.name)
             self.b.jump(op.JUMP, end)
             self.b.mark(nxt)
         self.b.emit(op.RERAISE)  # no clause matched
+        self.b.mark(end)
+
+    def _named_handler_body(self, h: ast.ExceptHandler, name: str) -> None:
+        """`except E as name: body` is `try: body finally: name = None; del name`, as in
+        Python: the name is unbound however the handler ends."""
+        cleanup: list[ast.stmt] = [
+            ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=ast.Constant(None)),
+            ast.Delete(targets=[ast.Name(id=name, ctx=ast.Del())]),
+        ]
+        for stmt in cleanup:
+            for node in ast.walk(stmt):
+                ast.copy_location(node, h)
+        on_exc, end = self.b.label(), self.b.label()
+        self.b.jump(op.SETUP_FINALLY, on_exc)
+        self.blocks.append(_Block("finally", finalbody=cleanup))
+        self.stmts(h.body)
+        self.blocks.pop()
+        self.b.emit(op.POP_BLOCK)
+        self.stmts(cleanup)
+        self.b.jump(op.JUMP, end)
+        self.b.mark(on_exc)  # stack: the exception raised inside the handler
+        self.blocks.append(_Block("finally_exc"))
+        self.stmts(cleanup)
+        self.blocks.pop()
+        self.b.emit(op.RERAISE)
         self.b.mark(end)
 
     def stmt_With(self, node: ast.With) -> None:

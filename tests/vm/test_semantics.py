@@ -594,3 +594,22 @@ def test_with_on_a_plain_value_is_a_type_error() -> None:
     assert r.error is not None
     assert r.error.type == "TypeError"
     assert "context manager" in r.error.message
+
+
+def test_except_name_is_unbound_after_break(same_as_python) -> None:
+    same_as_python(
+        textwrap.dedent(
+            """
+            def main():
+                for i in range(2):
+                    try:
+                        raise ValueError(i)
+                    except ValueError as e:
+                        break
+                try:
+                    return e
+                except NameError as err:
+                    return ["unbound", type(err).__name__]
+            """
+        )
+    )
