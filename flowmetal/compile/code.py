@@ -42,6 +42,8 @@ class Code:
     kwonlycount: int = 0
     varargs: bool = False
     varkw: bool = False
+    # Only positional parameters: a call with exactly that many arguments binds by slicing.
+    plain_args: bool = False
 
     @property
     def nlocals(self) -> int:

@@ -102,6 +102,7 @@ class FunctionCompiler(ExprCompiler):
             code.kwonlycount = len(a.kwonlyargs)
             code.varargs = a.vararg is not None
             code.varkw = a.kwarg is not None
+            code.plain_args = not (code.varargs or code.varkw or code.kwonlycount)
         if isinstance(node, ast.Lambda):
             self.expr(node.body)
             self.b.emit(op.RETURN_VALUE)
@@ -111,6 +112,7 @@ class FunctionCompiler(ExprCompiler):
             self.b.emit(op.RETURN_VALUE)
         else:
             code.argcount = 1
+            code.plain_args = True
             self.comprehension_body(node)
         self.unit.codes[self.index] = self.b.finish()
         return code

@@ -167,9 +167,12 @@ class Machine:
             raise error("RecursionError", "maximum recursion depth exceeded")
         code = self.codes[fn.code_index]
         frame = Frame(code, fn)
-        message = bind_arguments(frame.locals, code, fn, args, kwargs)
-        if message is not None:
-            raise error("TypeError", message)
+        if not kwargs and code.plain_args and len(args) == code.argcount:
+            frame.locals[: code.argcount] = args  # the common case: f(a, b) for def f(a, b)
+        else:
+            message = bind_arguments(frame.locals, code, fn, args, kwargs)
+            if message is not None:
+                raise error("TypeError", message)
         if code.cellvars or code.freevars:
             cells = [Cell() for _ in code.cellvars]
             cells.extend(fn.closure)
