@@ -250,13 +250,23 @@ class Machine:
         self.printed.append(text)
 
     def check_size(self, value: Any) -> Any:
-        if len(value) > self.limits.max_collection:
+        try:
+            n = len(value)
+        except OverflowError:  # a range (or stand-in) longer than any real collection
+            n = self.limits.max_collection + 1
+            if isinstance(value, range):
+                n = max(n, (value.stop - value.start) // (value.step or 1))
+        if n > self.limits.max_collection:
+            self.check_count(n, type_name(value))
+        return value
+
+    def check_count(self, n: int, what: str = "result") -> None:
+        """Raise LimitExceeded if a collection of `n` elements would be past the size limit."""
+        if n > self.limits.max_collection:
             raise error(
                 "LimitExceeded",
-                f"{type_name(value)} of {len(value)} elements is over the limit of "
-                f"{self.limits.max_collection}",
+                f"{what} of {n} elements is over the limit of {self.limits.max_collection}",
             )
-        return value
 
     # -- names --------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import operator
 from typing import Any
 
 from flowmetal.compile.opcodes import BINARY_OPS
+from flowmetal.vm.builtins import type_name
 from flowmetal.vm.exceptions import from_python
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.machine import FlowRaise, Machine, error
@@ -224,7 +225,7 @@ class DataOps(Machine):
             return
         elif arg == _ADD and type(a) is list and hasattr(b, "__len__"):
             if len(a) + len(b) > self.limits.max_collection:
-                self.check_size(range(len(a) + len(b)))
+                self.check_count(len(a) + len(b), type_name(a))
         try:
             r = _INPLACE[arg](a, b)
         except Exception as exc:
@@ -246,7 +247,7 @@ class DataOps(Machine):
                         raise error("LimitExceeded", "integer result is too large")
                 return
             if len(seq) * n > self.limits.max_collection:
-                self.check_size(range(len(seq) * n))
+                self.check_count(len(seq) * n, type_name(seq))
         elif arg == _POW:
             if type(a) is int and type(b) is int and b > 0 and abs(a) > 1:
                 if a.bit_length() * b > self.max_int_bits:
@@ -337,7 +338,7 @@ class DataOps(Machine):
         s = f.stack
         it = s.pop()
         target = s[-arg]
-        if type(it) is range and len(it) > self.limits.max_collection:
+        if type(it) is range:
             self.check_size(it)
         try:
             if how == "list":
@@ -409,8 +410,6 @@ class DataOps(Machine):
         try:
             return list(seq)
         except TypeError:
-            from flowmetal.vm.builtins import type_name
-
             raise error(
                 "TypeError", f"cannot unpack non-iterable {type_name(seq)} object"
             ) from None

@@ -80,6 +80,12 @@ def test_deep_recursion_traceback_is_collapsed() -> None:
         "x = []\n    while True:\n        x.append(1)",
         "d = {}\n    for i in range(5000):\n        d[i] = i",
         "x = [1]\n    x += [2] * 1000\n    x += x",
+        "x = [0] * 10**20",
+        "x = 'ab' * 10**30",
+        "x = [1]\n    x += [2] * 10**19",
+        "x = list(range(10**20))",
+        "x = [*range(10**20)]",
+        "x = {*range(10**20)}",
     ],
 )
 def test_collection_size_limit_raises_limit_exceeded(body: str) -> None:
