@@ -132,10 +132,15 @@ class FlowOps(Machine):
         cause = s.pop() if arg == 2 else None
         try:
             exc = to_exc_value(s.pop())
-            if arg == 2 and cause is not None:
-                cause = to_exc_value(cause)
         except Exception as err:
             raise FlowRaise(from_python(err)) from None
+        if cause is not None:
+            try:
+                cause = to_exc_value(cause)
+            except TypeError:
+                raise error(
+                    "TypeError", "exception causes must derive from BaseException"
+                ) from None
         if cause is not None:
             exc.context = cause  # `raise X from Y`: shown as the exception's context
         raise FlowRaise(exc)
