@@ -75,6 +75,9 @@ class StateRecord:
     # Pending timers as (timer id, absolute deadline ms): the interpreter's deadline
     # index is rebuilt from them on restore (state.v2).
     timers: tuple[tuple[str, int], ...] = ()
+    # How many steps the task has taken; its history events are numbered 1..steps
+    # (state.v3; records of older writers read as 0).
+    steps: int = 0
 
     @property
     def result_value(self) -> JSON:
@@ -391,6 +394,7 @@ def encode_state(record: StateRecord) -> bytes:
                 {"id": timer_id, "deadline_ms": int(deadline)}
                 for timer_id, deadline in record.timers
             ],
+            "steps": int(record.steps),
         },
     )
 

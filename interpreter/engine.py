@@ -18,14 +18,16 @@ transaction. For a record the engine:
 
 One history event per step (wire.encode_history), keyed by task id:
 
-    seq     1 + the inbox offset of the record the step consumed: increasing
-            along the task's history (its inbox is one partition), unique, and
-            the same if a step were ever replayed, so a duplicate would show
+    seq     the task's step number, 1, 2, 3 ...: a counter kept in the task's
+            state record (`steps`), so a step redone after an abort or a crash
+            gets the same number again and the committed history of a task is
+            exactly 1..n; a gap or a duplicate would show a broken transaction
     kind    "started" (the first step), "step", or the final status
             ("done", "failed", "cancelled")
     detail  {"message": {kind, id, request_id}, "status", "waiting_for",
              "effects": [summaries], "output": [printed lines], "result",
-             "error", "inbox": {"partition", "offset"}}
+             "error", "inbox": {"partition", "offset"}} (the consumed record,
+             for debugging)
 
 The memory cache holds live tasks of the current transaction and after; the
 loop drops the entries of an aborted batch or a revoked partition, after which
@@ -70,6 +72,7 @@ class LiveTask:
     status: str
     timers: dict[str, int] = field(default_factory=dict)
     state_value: bytes = b""  # the state record as last produced or loaded
+    steps: int = 0  # steps taken so far; the next history event is steps + 1
 
 
 @dataclass
@@ -151,6 +154,7 @@ class Engine:
             record.status,
             dict(record.timers),
             value,
+            record.steps,
         )
         self.cache[task_id] = live
         return live
@@ -186,12 +190,12 @@ class Engine:
             log.exception("cannot load task %s", message.task_id)
             reason = f"cannot load task {message.task_id!r}: {type(exc).__name__}: {exc}"
             return self._dead(key, value, partition, offset, reason)
-        seq = offset + 1
+        inbox = (partition, offset)
         if message.kind == "start":
             if live is not None:
                 log.debug("duplicate start of %s ignored", message.task_id)
                 return StepOutcome()
-            return self._start(partition, seq, message)
+            return self._start(inbox, message)
         if live is None:
             reason = f"no task {message.task_id!r} ({message.kind} message)"
             return self._dead(key, value, partition, offset, reason)
@@ -202,7 +206,7 @@ class Engine:
                 f"task {message.task_id!r} has ended ({live.status}); {message.kind} not delivered"
             )
             return self._dead(key, value, partition, offset, reason)
-        return self._step(live, seq, message)
+        return self._step(live, inbox, message)
 
     def _dead(
         self, key: bytes | None, value: bytes | None, partition: int, offset: int, reason: str
@@ -211,7 +215,8 @@ class Engine:
         letter = wire.encode_dead_letter(key, value, reason, self.inbox_topic, partition, offset)
         return StepOutcome([Record(DLQ, key, letter)])
 
-    def _start(self, partition: int, seq: int, message: Message) -> StepOutcome:
+    def _start(self, inbox: tuple[int, int], message: Message) -> StepOutcome:
+        partition = inbox[0]
         payload = message.payload if isinstance(message.payload, dict) else {}
         name = str(payload.get("program") or "")
         version = str(payload.get("version") or "")
@@ -235,11 +240,11 @@ class Engine:
             error = TaskError(type(exc).__name__, f"cannot start task: {exc}")
             result = StepResult("failed", error=error)
             result.effects.append(finished_effect(message.task_id, parent, parent_request, error))
-            return self._finish(live, seq, message, result, snapshot=b"")
+            return self._finish(live, inbox, message, result, snapshot=b"")
         self.cache[message.task_id] = live
-        return self._step(live, seq, message)
+        return self._step(live, inbox, message)
 
-    def _step(self, live: LiveTask, seq: int, message: Message) -> StepOutcome:
+    def _step(self, live: LiveTask, inbox: tuple[int, int], message: Message) -> StepOutcome:
         if message.kind == "timer" and message.request_id is not None:
             live.timers.pop(message.request_id, None)
         try:
@@ -256,12 +261,20 @@ class Engine:
             parent_request = getattr(live.vm, "parent_request", None)
             result.effects.append(finished_effect(live.task_id, parent, parent_request, error))
             snapshot = b""
-        return self._finish(live, seq, message, result, snapshot)
+        return self._finish(live, inbox, message, result, snapshot)
 
     def _finish(
-        self, live: LiveTask, seq: int, message: Message, result: StepResult, snapshot: bytes
+        self,
+        live: LiveTask,
+        inbox: tuple[int, int],
+        message: Message,
+        result: StepResult,
+        snapshot: bytes,
     ) -> StepOutcome:
         now = self.clock_ms()
+        # The step's number; it is the task's only until the state record carrying it
+        # commits, which is the same transaction as the history event.
+        seq = live.steps + 1
         routed = route(
             live.task_id,
             result,
@@ -274,6 +287,7 @@ class Engine:
         )
         final = result.status in FINAL_STATUSES
         live.status = result.status
+        live.steps = seq
         live.timers = {} if final else routed.timers
         if final:
             live.vm = None
@@ -297,6 +311,7 @@ class Engine:
             error=error,
             updated_ms=now,
             timers=tuple(sorted(live.timers.items())),
+            steps=seq,
         )
         live.state_value = wire.encode_state(state)
         self.cache[live.task_id] = live
@@ -321,7 +336,7 @@ class Engine:
                     "output": result.output,
                     "result": result.result if result.status == "done" else None,
                     "error": None if error is None else wire.from_json_text(error),
-                    "inbox": {"partition": live.partition, "offset": seq - 1},
+                    "inbox": {"partition": inbox[0], "offset": inbox[1]},
                 },
             }
         )

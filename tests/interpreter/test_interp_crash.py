@@ -114,6 +114,17 @@ def test_sigkill_loses_no_step_and_applies_none_twice(procs: Interpreters) -> No
     steps = Counter((e["task_id"], e["seq"]) for e in events)
     twice = [key for key, n in steps.items() if n > 1]
     assert not twice, f"steps in the history more than once: {twice[:10]}"
+    # Each task's history is numbered 1..n by its step counter: no gap, no duplicate,
+    # however the kill cut its transactions.
+    by_task: dict[str, list[int]] = {}
+    for e in events:
+        by_task.setdefault(e["task_id"], []).append(e["seq"])
+    broken = {
+        t: seqs for t, seqs in by_task.items() if sorted(seqs) != list(range(1, len(seqs) + 1))
+    }
+    assert not broken, f"histories not numbered 1..n: {dict(list(broken.items())[:3])}"
+    assert len(by_task) == WORKERS + 1
+    assert all(latest[t].steps == len(seqs) for t, seqs in by_task.items())
     # The collector took exactly one step per message, plus its start.
     assert sum(1 for e in events if e["task_id"] == "collector") == WORKERS * STEPS + 1
 

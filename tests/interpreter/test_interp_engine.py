@@ -93,7 +93,9 @@ def test_engine_steps_dead_letters_and_ignores_duplicates() -> None:
     assert state.partition == part  # the state goes where the inbox record was
     assert wire.decode_state(state.value or b"").status == "waiting"
     history = wire.decode_history(next(r for r in first.records if r.topic == HISTORY).value or b"")
-    assert (history["seq"], history["kind"]) == (11, "started")
+    assert (history["seq"], history["kind"]) == (1, "started")  # the task's first step
+    assert history["detail"]["inbox"] == {"partition": part, "offset": 10}
+    assert wire.decode_state(state.value or b"").steps == 1
     assert engine.handle(part, 11, key, value).records == []  # the same start again
     junk = engine.handle(part, 12, key, b"junk")
     letter = wire.decode_dead_letter(junk.records[0].value or b"")
@@ -119,6 +121,10 @@ def test_engine_loads_from_the_store_and_fails_a_crashing_step() -> None:
     done = fresh.handle(part, 5, key, fired.value)
     assert (timer.kind, timer.request_id) == ("timer", "b.1")
     assert wire.decode_state(done.records[0].value or b"").result_value == "slept"
+    # The step counter came back from the store: the history goes on at 2.
+    events = [wire.decode_history(r.value or b"") for r in done.records if r.topic == HISTORY]
+    assert [(e["seq"], e["kind"]) for e in events] == [(2, "done")]
+    assert wire.decode_state(done.records[0].value or b"").steps == 2
     part, key, value = _inbox(_start("c", "crasher", []))
     crashed = wire.decode_state(engine.handle(part, 0, key, value).records[0].value or b"")
     assert crashed.status == "failed" and "boom" in crashed.error_value["message"]

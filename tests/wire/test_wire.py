@@ -209,6 +209,37 @@ def test_old_writer_new_reader_state_v1():
         9,
     )
     assert back.timers == ()  # state.v2's timers take their default
+    assert back.steps == 0  # and state.v3's step counter
+
+
+def test_old_writer_new_reader_state_v2():
+    v2 = wire.encode_with_version(
+        "state",
+        2,
+        {
+            "task_id": "t",
+            "status": "waiting",
+            "program": "p",
+            "version": "v",
+            "snapshot": b"\x02",
+            "waiting_for": "t.3",
+            "result": None,
+            "error": None,
+            "updated_ms": 9,
+            "timers": [{"id": "t.3", "deadline_ms": 1234}],
+        },
+    )
+    assert wire.identify(v2) == ("state", 2)
+    back = wire.decode_state(v2)
+    assert (back.snapshot, back.waiting_for, back.timers) == (b"\x02", "t.3", (("t.3", 1234),))
+    assert back.steps == 0  # a v2 writer kept no step counter
+
+
+def test_state_steps_round_trip():
+    record = StateRecord("t", "waiting", "p", "v", b"", steps=41, updated_ms=3)
+    data = wire.encode_state(record)
+    assert wire.identify(data) == ("state", 3)
+    assert wire.decode_state(data).steps == 41
 
 
 def test_state_timers_round_trip():
