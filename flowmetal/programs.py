@@ -38,6 +38,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Undecodable records already reported by this process, as (topic, offset): every
+# table (the CLI opens several, the service refreshes forever) reads the whole topic,
+# and one warning per bad record is what an operator needs, not one per read.
+_reported: set[tuple[str, int]] = set()
+_reported_lock = threading.Lock()
+
+
+def _first_report(topic: str, offset: int | None) -> bool:
+    """True the first time this process sees the bad record at `offset` of `topic`."""
+    if offset is None:
+        return True
+    with _reported_lock:
+        if (topic, offset) in _reported:
+            return False
+        _reported.add((topic, offset))
+        return True
+
+
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
 
 
@@ -226,7 +244,7 @@ class ProgramTable:
                 deadline = time.monotonic() + timeout  # progress: a big topic may take longer
                 if msg.error() is not None:
                     raise ServiceError(f"cannot read {self._topic}: {msg.error()}")
-                self._apply(msg.key(), msg.value())
+                self._apply(msg.key(), msg.value(), msg.offset())
                 count += 1
             return count
 
@@ -299,7 +317,7 @@ class ProgramTable:
         offset = consumer.position([TopicPartition(self._topic, 0)])[0].offset
         return offset if offset >= 0 else 0  # OFFSET_INVALID before the first fetch
 
-    def _apply(self, key: bytes | None, value: bytes | None) -> None:
+    def _apply(self, key: bytes | None, value: bytes | None, offset: int | None = None) -> None:
         text = key.decode("utf-8", "replace") if key else ""
         if value is None:  # a tombstone: the key was deleted
             name, _, version = text.partition("@")
@@ -311,7 +329,14 @@ class ProgramTable:
         try:
             record = decode_program(value)
         except WireError as exc:
-            log.warning("skipping undecodable program record %r: %s", text, exc)
+            if _first_report(self._topic, offset):
+                log.warning(
+                    "skipping undecodable program record %r at %s offset %s: %s",
+                    text,
+                    self._topic,
+                    offset,
+                    exc,
+                )
             return
         self._versions[(record.name, record.version)] = record
         if "@" not in text:

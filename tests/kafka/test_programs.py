@@ -114,3 +114,24 @@ def test_cli_push_and_list(kafka, tmp_path, monkeypatch):
     assert result.stdout.split() == [
         settings.topic(n) for n in ("programs", "inbox", "outbox", "state", "history", "dlq")
     ]
+
+
+def test_an_undecodable_record_is_reported_once_per_process(kafka, caplog):
+    from confluent_kafka import Producer
+
+    settings = kafka.settings("undecodable")
+    producer = Producer({"bootstrap.servers": settings.bootstrap})
+    producer.produce(settings.topic("programs"), key=b"x", value=b"garbage")
+    producer.produce(settings.topic("programs"), key=b"y", value=b"\xc3\x01junk")
+    assert producer.flush(10) == 0
+    name, version = push(settings, V1, "inc.flow")
+    caplog.set_level("WARNING", logger="flowmetal.programs")
+    # Several tables in one process (as `tasks start --wait` and the service open them),
+    # each reading the whole topic, and one of them refreshing again.
+    for _ in range(3):
+        with ProgramTable(settings) as table:
+            assert table.get(name)[0] == version  # the good records still count
+            table.refresh()
+    warnings = [r for r in caplog.records if "undecodable program record" in r.getMessage()]
+    assert [r.levelname for r in warnings] == ["WARNING", "WARNING"]
+    assert "'x'" in warnings[0].getMessage() and "'y'" in warnings[1].getMessage()
