@@ -10,6 +10,9 @@
 `tasks start --wait` prints the result as one line of JSON and exits 0; a
 failed or cancelled task prints its error (type, message, Flowmetal
 traceback) to stderr and exits 1; no answer within --timeout exits 2.
+`tasks show` and `tasks history` read the task's partition from the
+beginning; for a task id they find nothing about they say so on stderr and
+exit 1.
 The service and client modules are imported inside the commands.
 """
 
@@ -17,14 +20,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
 tasks_app = typer.Typer(help="Start, inspect, message and cancel tasks.", no_args_is_help=True)
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
@@ -153,10 +156,17 @@ def tasks_show(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """A task's status, what it waits for, and its result or error."""
+    from flowmetal.config import STATE
+    from flowmetal.errors import ServiceError
+
     with _client() as client:
-        record = client.show(task_id)
+        try:
+            record = client.show(task_id)
+        except ServiceError as exc:  # WaitTimeout included: the state topic did not answer
+            _fail(str(exc))
+        topic = client.settings.topic(STATE)
     if record is None:
-        _fail(f"no task {task_id}")
+        _fail(f"unknown task id {task_id!r}: {topic} holds no state for it")
     data = _state_dict(record)
     if as_json:
         typer.echo(json.dumps(data))
@@ -184,10 +194,17 @@ def tasks_history(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """A task's step-by-step history."""
+    from flowmetal.config import HISTORY
+    from flowmetal.errors import ServiceError
+
     with _client() as client:
-        events = client.history(task_id)
+        try:
+            events = client.history(task_id)
+        except ServiceError as exc:
+            _fail(str(exc))
+        topic = client.settings.topic(HISTORY)
     if not events:
-        _fail(f"no history for task {task_id}")
+        _fail(f"unknown task id {task_id!r}: {topic} holds no events for it")
     for event in events:
         if as_json:
             typer.echo(json.dumps(event))
