@@ -9,7 +9,8 @@ auto-commit) and one transactional producer. A batch is one transaction:
 2. produce `timer` messages for the timers that are due;
 3. when the batch is full (`batch` records), old (`commit_ms`), or (with
    `idle_commit`, the default) the consumer has nothing more at hand, send
-   the consumer's positions to the transaction and commit it. Under a steady
+   the offsets after the records it handled to the transaction and commit
+   it (not the consumer's positions: see `_offsets`). Under a steady
    stream of input, batches fill up to the interval or the size (throughput);
    when the input runs dry, the outputs become visible at once (latency);
 4. only then write the touched tasks' states to the store (RocksDB), with the
@@ -30,7 +31,10 @@ fenced ones end the process with a non-zero exit (crash-only: the group hands
 the partitions to someone else). Rebalances: on assignment, restore.py
 restores each partition while it is paused; on revocation the open
 transaction is committed (or aborted) first and the partitions' cache dropped;
-on loss it is aborted.
+on loss it is aborted. Callbacks run inside consume(), so a batch may hold
+records fetched before a rebalance: the loop commits the offsets of what it
+handled (never the consumer's positions) and skips a record below the next
+offset it expects from a partition (a second copy after a rewind).
 """
 
 from __future__ import annotations
@@ -130,9 +134,14 @@ class Interpreter:
         )
         self._touched: dict[str, LiveTask] = {}
         self._consumed = 0
+        # partition -> offset after the last record handled in the open transaction:
+        # what the commit sends as the group's offsets.
+        self._offsets: dict[int, int] = {}
+        # partition -> the next offset this owner has to handle; a record below it was
+        # fetched twice (a rebalance or a rewind in between) and is skipped.
+        self._expect: dict[int, int] = {}
         self._stopping = False
         self._fatal = False
-        self._rebalances = 0  # counts assignment changes, see _poll_once
         self.owned: set[int] = set()
         self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0}
         self._reported, self._reported_steps = time.monotonic(), 0
@@ -209,11 +218,9 @@ class Interpreter:
             first = self.consumer.poll(timeout)
             messages = [] if first is None else [first]
             if first is not None and room > 1:
-                rebalances = self._rebalances
-                more = self.consumer.consume(num_messages=min(room - 1, 500), timeout=0)
-                # A rebalance inside that call rewound the partitions to their committed
-                # offsets: `first` predates it and will be fetched again, so drop it.
-                messages = more if self._rebalances != rebalances else messages + more
+                # A rebalance inside this call may rewind a partition to its committed
+                # offset: records then come twice, and `_handle` skips the second copies.
+                messages += self.consumer.consume(num_messages=min(room - 1, 500), timeout=0)
             drained = False
         try:
             for msg in messages:
@@ -239,10 +246,12 @@ class Interpreter:
         return (time.monotonic() - self.txn.started) * 1000 >= self.options.commit_ms
 
     def _handle(self, msg: Any) -> None:
-        partition = msg.partition()
+        partition, offset = msg.partition(), msg.offset()
         if partition not in self.owned:
             return  # fetched before a revocation; the next owner reads it again
-        outcome = self.engine.handle(partition, msg.offset(), msg.key(), msg.value())
+        if offset < self._expect.get(partition, offset):
+            return  # handled already: fetched again after a rebalance or a rewind
+        outcome = self.engine.handle(partition, offset, msg.key(), msg.value())
         self.txn.begin()  # a record with no output still moves the offsets
         for record in outcome.records:
             self.txn.produce(record)
@@ -250,6 +259,7 @@ class Interpreter:
             self._touched[outcome.task.task_id] = outcome.task
             self.stats["steps"] += 1
         self._consumed += 1
+        self._offsets[partition] = self._expect[partition] = offset + 1
 
     def _fire_timers(self) -> None:
         now_ms = int(time.time() * 1000)
@@ -259,17 +269,25 @@ class Interpreter:
 
     # -- commit and abort -----------------------------------------------------------------
 
-    def _positions(self) -> list[Any]:
-        assignment = self.consumer.assignment()
-        if not assignment:
-            return []
-        return [tp for tp in self.consumer.position(assignment) if tp.offset >= 0]
+    def _offset_list(self) -> list[Any]:
+        """The group offsets of the open transaction: just after the records it handled.
+
+        Not the consumer's positions: a rebalance callback runs inside consume(), after
+        the records collected so far moved the positions but before the loop handled
+        them, and committing positions there would skip those records for good."""
+        from confluent_kafka import TopicPartition
+
+        return [TopicPartition(self.inbox, p, o) for p, o in sorted(self._offsets.items())]
+
+    def _reset_batch(self) -> None:
+        self._touched, self._consumed, self._offsets = {}, 0, {}
 
     def _commit(self) -> None:
-        offsets = self._positions()
+        offsets = self._offset_list()
         state_offsets = self.txn.commit(offsets, self.consumer.consumer_group_metadata())
         self.stats["commits"] += 1
-        touched, self._touched, self._consumed = self._touched, {}, 0
+        touched = self._touched
+        self._reset_batch()
         self._write_store(touched, state_offsets)
         self.engine.trim(self.options.cache_tasks)
         self._report()
@@ -311,14 +329,22 @@ class Interpreter:
         self.stats["aborts"] += 1
         self.txn.abort()
         self.engine.drop(set(self._touched))
-        self._touched, self._consumed = {}, 0
+        self._reset_batch()
         for partition in self.owned:
             self.timers.load(partition, self.store.deadlines(partition))
         assignment = self.consumer.assignment()
         if assignment:
             for tp in self.consumer.committed(assignment, timeout=30):
+                self._expect_from(tp)
                 offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
                 self.consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
+
+    def _expect_from(self, committed: Any) -> None:
+        """Handle `committed.partition` from its committed offset on (unknown: from any)."""
+        if committed.offset >= 0:
+            self._expect[committed.partition] = committed.offset
+        else:
+            self._expect.pop(committed.partition, None)
 
     def _finish_open(self, commit: bool) -> None:
         """Commit (or abort) the open transaction before the partitions go."""
@@ -326,7 +352,7 @@ class Interpreter:
             return
         if self._fatal:  # the producer is gone; the broker aborts the transaction
             self.engine.drop(set(self._touched))
-            self._touched, self._consumed = {}, 0
+            self._reset_batch()
             return
         if commit:
             try:
@@ -337,14 +363,13 @@ class Interpreter:
         self.stats["aborts"] += 1
         self.txn.abort()
         self.engine.drop(set(self._touched))
-        self._touched, self._consumed = {}, 0
+        self._reset_batch()
 
     # -- rebalancing ----------------------------------------------------------------------
 
     def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
         from confluent_kafka import KafkaException
 
-        self._rebalances += 1
         numbers = sorted(tp.partition for tp in partitions)
         log.info("assigned %s partitions %s", self.inbox, numbers)
         consumer.assign(partitions)
@@ -352,8 +377,11 @@ class Interpreter:
         # Under read_committed this waits out a previous owner's pending offset commit
         # (KIP-447), so the state topic holds everything that commit covered.
         wait = max(60.0, 2 * self.options.transaction_timeout_ms / 1000)
+        for tp in partitions:
+            self._expect.pop(tp.partition, None)
         try:
-            consumer.committed(partitions, timeout=wait)
+            for tp in consumer.committed(partitions, timeout=wait):
+                self._expect_from(tp)  # where the consumer starts: records before are stale
         except KafkaException as exc:
             # Still unstable after twice the transaction timeout: go on with what is stable;
             # the consumer's own offset fetch waits for the same transaction.
@@ -377,8 +405,8 @@ class Interpreter:
         self._forget(partitions)
 
     def _forget(self, partitions: list[Any]) -> None:
-        self._rebalances += 1
         for tp in partitions:
             self.owned.discard(tp.partition)
+            self._expect.pop(tp.partition, None)
             self.engine.drop_partition(tp.partition)
             self.timers.drop(tp.partition)
