@@ -142,6 +142,7 @@ class Interpreter:
         self._expect: dict[int, int] = {}
         self._stopping = False
         self._fatal = False
+        self._crashed = False  # an unexpected error: nothing open may commit on the way out
         self.owned: set[int] = set()
         self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0}
         self._reported, self._reported_steps = time.monotonic(), 0
@@ -174,6 +175,11 @@ class Interpreter:
             self._finish_open(commit=True)
         except FatalError:
             self._fatal = True
+            raise
+        except BaseException:
+            # Crash-only: the error may have struck between a record's outputs, and
+            # consumer.close() below revokes the partitions, which would commit them.
+            self._crashed = True
             raise
         finally:
             self._close()
@@ -354,7 +360,7 @@ class Interpreter:
             self.engine.drop(set(self._touched))
             self._reset_batch()
             return
-        if commit:
+        if commit and not self._crashed:
             try:
                 self._commit()
                 return
