@@ -62,3 +62,43 @@ def test_a_java_connector_answers_requests_the_python_side_reads(kafka) -> None:
         assert rec.partition() == partition_for(rec.key(), settings.partitions)
         message, sent_at = wire.decode_message_with_time(rec.value())
         assert sent_at is not None and sent_at > 0
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="needs a JDK")
+def test_a_java_connector_drives_a_task_through_the_interpreter(
+    kafka, processes, tmp_path: Path
+) -> None:
+    """The whole loop with a non-Python connector: a task's three `call("echo", ...)`
+    requests are answered by the Java client, and the task finishes with their sum."""
+    from flowmetal.interpreter.client import TaskClient
+    from test_connector_counter import COUNTER, start_interpreter
+
+    from flowmetal.programs import push
+
+    if not any(JARS.glob("kafka-clients-*.jar")):
+        pytest.skip("the broker's jars are not resolved (ops/kafka/broker start does it)")
+    settings = kafka.settings("java-task")
+    push(settings, COUNTER, "counter.flow", "counter")
+    processes.append(
+        start_interpreter(
+            settings, kafka.group_id("java-interp"), tmp_path / "interp.log", tmp_path / "state"
+        )
+    )
+    with TaskClient(settings) as client:
+        task_id, _ = client.start("counter", [3], task_id="java-driven")
+        java = [
+            "java",
+            "-cp",
+            f"{JARS}/*",
+            str(SOURCE),
+            settings.bootstrap,
+            settings.topic_prefix,
+            "echo",
+            "3",
+        ]
+        run = subprocess.run(java, capture_output=True, text=True, timeout=180)
+        assert run.returncode == 0, run.stderr[-3000:]
+        record = client.wait(task_id, timeout=60, start=0)
+    log = (tmp_path / "interp.log").read_text(errors="replace")[-3000:]
+    assert record.status == "done", log
+    assert record.result_value == 3
