@@ -17,8 +17,6 @@ task's state must be plain data between any two instructions):
   dict or set changes size during the loop);
 * a Flowmetal function called back from a builtin (sorted's key=, map)
   runs to completion and may not wait for a request;
-* `raise X from Y` records Y as the context X is shown with; `__cause__`
-  and `__context__` both read it;
 * `with` accepts only the context managers of flow.time: timeout() and
   forever(); anything else is a TypeError, as in Python.
 """

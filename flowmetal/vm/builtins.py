@@ -179,12 +179,12 @@ class Prospective:
         self.n = n
 
     def __len__(self) -> int:
-        return self.n
+        return min(self.n, sys.maxsize)
 
 
 def check_prospective(ctx: CallContext, n: int) -> None:
-    """Raise (through the VM's size check) if a result of length `n` would be past the limit."""
-    ctx.check_size(Prospective(min(n, sys.maxsize)))
+    """Raise (through the VM's size check) if a string of length `n` would be past the limit."""
+    ctx.check_size(Prospective(n))
 
 
 _SPEC_NUMBERS = re.compile(r"\d+")
@@ -377,6 +377,10 @@ def _hash(obj: Any, /) -> int:
     raise TypeError(f"unhashable type: '{type_name(obj)}'")
 
 
+# pow() and the ** operator refuse a complex result with this ValueError.
+COMPLEX_POWER = "negative number cannot be raised to a fractional power"
+
+
 def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
     if mod is None and isinstance(base, int) and isinstance(exp, int) and exp > 0:
         # An exact power can take minutes to compute: refuse the absurd ones up front.
@@ -384,7 +388,7 @@ def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
             raise LimitError("integer result is too large")  # LimitExceeded, as the ** operator
     result = pow(base, exp, mod)
     if isinstance(result, complex):  # (-8) ** 0.5: Flowmetal has no complex numbers
-        raise ValueError("negative number cannot be raised to a fractional power")
+        raise ValueError(COMPLEX_POWER)
     return result
 
 

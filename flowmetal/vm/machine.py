@@ -23,7 +23,7 @@ from typing import Any
 
 from flowmetal.compile.code import Program
 from flowmetal.compile.opcodes import BLOCK_EXCEPT, BLOCK_EXCEPT_HANDLER, OPNAMES
-from flowmetal.vm.builtins import BUILTINS, call_builtin, type_name
+from flowmetal.vm.builtins import BUILTINS, Prospective, call_builtin, type_name
 from flowmetal.vm.calls import bind_arguments
 from flowmetal.vm.exceptions import EXC_TYPES, exc_str, from_python, new_exc
 from flowmetal.vm.frame import Frame
@@ -250,22 +250,30 @@ class Machine:
         self.printed.append(text)
 
     def check_size(self, value: Any) -> Any:
+        if type(value) is Prospective:  # a string not built yet
+            self.check_count(value.n, "result", "characters")
+            return value
         try:
             n = len(value)
-        except OverflowError:  # a range (or stand-in) longer than any real collection
+        except OverflowError:  # a range longer than any real collection
             n = self.limits.max_collection + 1
             if isinstance(value, range):
                 n = max(n, (value.stop - value.start) // (value.step or 1))
         if n > self.limits.max_collection:
-            self.check_count(n, type_name(value))
+            unit = "characters" if type(value) is str else "elements"
+            self.check_count(n, type_name(value), unit)
         return value
 
-    def check_count(self, n: int, what: str = "result") -> None:
-        """Raise LimitExceeded if a collection of `n` elements would be past the size limit."""
+    def check_count(self, n: int, what: str = "result", unit: str = "elements") -> None:
+        """Raise LimitExceeded if `what`, of `n` elements (or characters), is past the size limit.
+
+        `what` names the value the limit applies to: the type of one that
+        exists (`list of ...`), or `result` for one refused before it is built.
+        """
         if n > self.limits.max_collection:
             raise error(
                 "LimitExceeded",
-                f"{what} of {n} elements is over the limit of {self.limits.max_collection}",
+                f"{what} of {n} {unit} is over the limit of {self.limits.max_collection}",
             )
 
     # -- names --------------------------------------------------------------------------
@@ -284,16 +292,21 @@ class Machine:
 def render_traceback(program: Program, exc: ExcValue) -> str:
     """Python's traceback text for a Flowmetal exception, chained contexts first."""
     parts: list[str] = []
-    chain: list[ExcValue] = []
+    # (exception, the line printed after its traceback), the outermost first, as
+    # Python's traceback module walks the chain: the cause if there is one,
+    # otherwise the context unless `raise ... from` suppressed it.
+    chain: list[tuple[ExcValue, str]] = []
     e: ExcValue | None = exc
-    while e is not None and e not in chain and len(chain) < 10:
-        chain.append(e)
-        e = e.context
-    for i, e in enumerate(reversed(chain)):
-        if i:
-            parts.append(
-                "\nDuring handling of the above exception, another exception occurred:\n\n"
-            )
+    link = ""
+    while e is not None and all(e is not c for c, _ in chain) and len(chain) < 10:
+        chain.append((e, link))
+        if e.cause is not None:
+            e, link = e.cause, _CAUSE
+        elif e.context is not None and not e.suppress_context:
+            e, link = e.context, _CONTEXT
+        else:
+            e = None
+    for e, link in reversed(chain):
         parts.append("Traceback (most recent call last):\n")
         tb = e.traceback
         i = 0
@@ -311,7 +324,12 @@ def render_traceback(program: Program, exc: ExcValue) -> str:
                 parts.append(f"  [Previous line repeated {j - i - 3} more times]\n")
             i = j
         parts.append(exc_line(e) + "\n")
+        parts.append(link)
     return "".join(parts)
+
+
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
 
 
 def exc_line(e: ExcValue) -> str:

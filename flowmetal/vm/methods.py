@@ -22,6 +22,7 @@ a snapshot can store like any other value.
 from __future__ import annotations
 
 import _string  # the parser behind str.format's field names
+import functools
 import string
 from typing import Any
 
@@ -146,8 +147,35 @@ class _Shown:
         return to_repr(self.value)
 
 
+class _ShownSubscriptable(_Shown):
+    """A _Shown list or range: it still has __getitem__, so `%` treats it as CPython does.
+
+    CPython's `str % x` takes any non-tuple, non-str `x` with __getitem__ as
+    a possible mapping: `'ab' % []` is 'ab' (no error, since no `%(key)s`
+    asks for a key) and `'%(a)s' % []` is a TypeError from the list's own
+    indexing. A plain _Shown would lose that.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        return _shown(self.value[key])
+
+
 def _shown(v: Any) -> Any:
-    return v if v is None or isinstance(v, bool | int | float | str) else _Shown(v)
+    from flowmetal.vm.builtins import type_name
+
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    return _shown_class(type_name(v), type(v) is list or type(v) is range)(v)
+
+
+@functools.cache
+def _shown_class(name: str, subscriptable: bool) -> type:
+    """The stand-in class for values Python calls `name`, so named that errors read as
+    CPython's (`'%d' % [1]`: "a real number is required, not list")."""
+    base = _ShownSubscriptable if subscriptable else _Shown
+    return type(name, (base,), {"__slots__": ()})
 
 
 def _rough_len(v: Any) -> int:

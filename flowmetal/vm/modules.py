@@ -271,6 +271,14 @@ def bind_vm_method(name: str, receiver: Any) -> Builtin:
     return Builtin(unbound.name, unbound.fn, needs_vm=unbound.needs_vm, bound_self=receiver)
 
 
+# An exception's chaining attributes, Python's names -> ExcValue fields.
+_CHAIN_ATTRS = {
+    "__context__": "context",
+    "__cause__": "cause",
+    "__suppress_context__": "suppress_context",
+}
+
+
 def vm_attribute(obj: Any, name: str) -> tuple[bool, Any]:
     """(True, obj.name) for the VM's own objects; (False, None) to defer to methods.py."""
     t = type(obj)
@@ -304,8 +312,8 @@ def vm_attribute(obj: Any, name: str) -> tuple[bool, Any]:
     elif t is Function:
         if name == "__name__":
             return True, obj.name
-    elif t is ExcValue and (name == "__context__" or name == "__cause__"):
-        return True, obj.context
+    elif t is ExcValue and name in _CHAIN_ATTRS:
+        return True, getattr(obj, _CHAIN_ATTRS[name])
     else:
         return False, None
     raise AttributeError(f"'{type_name(obj)}' object has no attribute '{name}'")

@@ -14,7 +14,7 @@ import operator
 from typing import Any
 
 from flowmetal.compile.opcodes import BINARY_OPS
-from flowmetal.vm.builtins import type_name
+from flowmetal.vm.builtins import COMPLEX_POWER, type_name
 from flowmetal.vm.exceptions import from_python
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.machine import FlowRaise, Machine, error
@@ -58,11 +58,27 @@ _GUARDED = frozenset({_MUL, _POW, _LSHIFT})  # the operators that can blow a val
 
 
 def _contains(a: Any, b: Any) -> bool:
+    if type(b) is range and type(a) is not int and type(a) is not bool:
+        return _in_range(a, b)
     return a in b
 
 
 def _not_contains(a: Any, b: Any) -> bool:
-    return a not in b
+    return not _contains(a, b)
+
+
+def _in_range(x: Any, r: range) -> bool:
+    """`x in r` for a non-int `x`, in constant time.
+
+    Python finds an int in a range arithmetically but walks the range for
+    anything else (`"a" in range(10**9)` would run for minutes inside one
+    instruction). Among Flowmetal's values only a float can equal an int, so
+    the walk's answer is known without it: an integral float is looked up as
+    that int, anything else is in no range.
+    """
+    if type(x) is float:
+        return x.is_integer() and int(x) in r
+    return False
 
 
 _COMPARE = [
@@ -211,6 +227,8 @@ class DataOps(Machine):
             raise FlowRaise(from_python(exc)) from None
         if arg == _ADD and type(r) in _SIZED_TYPES and len(r) > self.limits.max_collection:
             self.check_size(r)
+        elif type(r) is complex:  # (-8) ** 0.5: Flowmetal has no complex numbers, as pow()
+            raise error("ValueError", COMPLEX_POWER)
         s[-1] = r
 
     def op_INPLACE(self, f: Frame, arg: int) -> None:
@@ -232,6 +250,8 @@ class DataOps(Machine):
             raise FlowRaise(from_python(exc)) from None
         if arg == _ADD and type(r) in _SIZED_TYPES and len(r) > self.limits.max_collection:
             self.check_size(r)
+        elif type(r) is complex:
+            raise error("ValueError", COMPLEX_POWER)
         s[-1] = r
 
     def _guard(self, arg: int, a: Any, b: Any) -> None:
@@ -247,7 +267,8 @@ class DataOps(Machine):
                         raise error("LimitExceeded", "integer result is too large")
                 return
             if len(seq) * n > self.limits.max_collection:
-                self.check_count(len(seq) * n, type_name(seq))
+                unit = "characters" if type(seq) is str else "elements"
+                self.check_count(len(seq) * n, "result", unit)
         elif arg == _POW:
             if type(a) is int and type(b) is int and b > 0 and abs(a) > 1:
                 if a.bit_length() * b > self.max_int_bits:

@@ -134,15 +134,18 @@ class FlowOps(Machine):
             exc = to_exc_value(s.pop())
         except Exception as err:
             raise FlowRaise(from_python(err)) from None
-        if cause is not None:
-            try:
-                cause = to_exc_value(cause)
-            except TypeError:
-                raise error(
-                    "TypeError", "exception causes must derive from BaseException"
-                ) from None
-        if cause is not None:
-            exc.context = cause  # `raise X from Y`: shown as the exception's context
+        if arg == 2:
+            # `raise X from Y` / `raise X from None`, as in Python: Y becomes
+            # __cause__ and the context (still recorded) is no longer shown.
+            if cause is not None:
+                try:
+                    cause = to_exc_value(cause)
+                except TypeError:
+                    raise error(
+                        "TypeError", "exception causes must derive from BaseException"
+                    ) from None
+            exc.cause = cause
+            exc.suppress_context = True
         raise FlowRaise(exc)
 
     def op_RERAISE(self, f: Frame, arg: int) -> None:

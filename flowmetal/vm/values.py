@@ -92,12 +92,21 @@ class ExcType:
 
 
 class ExcValue:
-    """A Flowmetal exception instance: its class, its `args`, and where it was raised."""
+    """A Flowmetal exception instance: its class, its `args`, and where it was raised.
 
-    __slots__ = ("type", "args", "traceback", "context")
+    The chaining fields are Python's: `context` is the exception being handled
+    when this one was raised (`__context__`), `cause` the one named by
+    `raise ... from` (`__cause__`), and `suppress_context` is set by any
+    `raise ... from` (even `from None`) so that tracebacks show the cause, or
+    nothing, instead of the context (`__suppress_context__`).
+    """
+
+    __slots__ = ("type", "args", "traceback", "context", "cause", "suppress_context")
 
     def __init__(self, type_: ExcType, args: tuple[Any, ...]) -> None:
         self.type = type_
         self.args = args
         self.traceback: list[tuple[str, int, str]] = []  # (file, line, function), outermost first
         self.context: ExcValue | None = None
+        self.cause: ExcValue | None = None
+        self.suppress_context = False

@@ -25,9 +25,10 @@ _LEAVES = [
     "[1, 2]",
     "(3,)",
 ]
-# `str % x` is left out: methods.percent_format differs from CPython for a non-tuple
-# sequence argument ('ab' % [] is 'ab' in CPython); `%` is exercised as `x % 7`.
-_BINARY = ["+", "-", "*", "//", "<", "==", "!=", "and", "or", "in"]
+# `%` on a str is `%`-formatting: with these leaves, `'ab' % [1, 2]` ('ab': a list
+# may be a mapping, so CPython does not complain of unconverted arguments),
+# `'ab' % (3,)` (TypeError), `s % xs`, ...
+_BINARY = ["+", "-", "*", "//", "%", "<", "==", "!=", "and", "or", "in"]
 
 
 @st.composite
@@ -79,3 +80,10 @@ def programs(draw: Any) -> str:
 @given(source=programs())
 def test_generated_programs_match_cpython(source: str) -> None:
     assert run_flowmetal(source) == run_cpython(source), source
+
+
+def test_percent_formatting_a_list_or_range_matches_cpython() -> None:
+    """CPython treats a list or range right of `%` as a possible mapping (it has __getitem__)."""
+    for expr in ["'ab' % []", "'ab' % [1, 2]", "'ab' % range(3)", "'%(a)s' % []", "'%d' % [1]"]:
+        source = f"def main():\n    return {expr}\n"
+        assert run_flowmetal(source) == run_cpython(source), expr

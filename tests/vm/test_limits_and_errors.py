@@ -156,6 +156,78 @@ def test_traceback_shows_the_exception_being_handled() -> None:
     assert tb.endswith("ValueError: bad\n")
 
 
+CHAINED = textwrap.dedent(
+    """\
+    def main(how):
+        try:
+            [][1]
+        except IndexError as e:
+            if how == "none":
+                raise ValueError("bad") from None
+            raise ValueError("bad") from e
+    """
+)
+
+
+def test_raise_from_none_hides_the_context() -> None:
+    r = run_pure(CHAINED, "prog.flow", args=["none"])
+    assert r.error is not None
+    assert r.error.traceback == (
+        "Traceback (most recent call last):\n"
+        '  File "prog.flow", line 6, in main\n'
+        '    raise ValueError("bad") from None\n'
+        "ValueError: bad\n"
+    )
+
+
+def test_raise_from_shows_the_direct_cause() -> None:
+    r = run_pure(CHAINED, "prog.flow", args=["cause"])
+    assert r.error is not None
+    assert r.error.traceback == (
+        "Traceback (most recent call last):\n"
+        '  File "prog.flow", line 3, in main\n'
+        "    [][1]\n"
+        "IndexError: list index out of range\n"
+        "\n"
+        "The above exception was the direct cause of the following exception:\n"
+        "\n"
+        "Traceback (most recent call last):\n"
+        '  File "prog.flow", line 7, in main\n'
+        '    raise ValueError("bad") from e\n'
+        "ValueError: bad\n"
+    )
+
+
+def test_cause_context_and_suppress_context_are_python_s(same_as_python) -> None:
+    same_as_python(
+        textwrap.dedent(
+            """
+            def name(e):
+                return None if e is None else type(e).__name__
+            def describe(e):
+                return [name(e.__cause__), name(e.__context__), e.__suppress_context__]
+            def main():
+                out = []
+                for how in ["plain", "from", "from None", "outside"]:
+                    try:
+                        if how == "outside":
+                            raise KeyError("k") from TypeError("t")
+                        try:
+                            [][1]
+                        except IndexError:
+                            if how == "plain":
+                                raise KeyError("k")
+                            if how == "from":
+                                raise KeyError("k") from TypeError("t")
+                            raise KeyError("k") from None
+                    except KeyError as e:
+                        out.append(describe(e))
+                return out
+            """
+        )
+    )
+
+
 def test_missing_entry_point_and_bad_arguments_fail_cleanly() -> None:
     r = run_pure("def main(a):\n    return a\n", entry="nope")
     assert r.error is not None and r.error.type == "NameError"
