@@ -272,8 +272,8 @@ class Engine:
         snapshot: bytes,
     ) -> StepOutcome:
         now = self.clock_ms()
-        # The step's number; it is the task's only until the state record carrying it
-        # commits, which is the same transaction as the history event.
+        # The step's number. The counter travels in the state record, committed with the
+        # history event, so a step redone after an abort or a crash gets the same number.
         seq = live.steps + 1
         routed = route(
             live.task_id,
