@@ -29,6 +29,8 @@ a JSON array whose first element is its kind:
     ["c"] / ["c", v]  cell (unbound / bound)            ["u"] the unbound marker
     ["fn", code, name, qualname, defaults, kwdefaults, closure]   function
     ["x", type, args, [[file, line, name], ...], context]         exception
+    ["x", type, args, [[file, line, name], ...], context, cause, suppress_context]
+                    the same after `raise ... from` (the two are written only then)
     ["T", name] exception class   ["b", name] builtin   ["m", name, receiver] bound method
     ["M", name] module   ["r", start, stop, step] range   ["sl", lo, hi, step] slice
     ["it", seq, index, watch, size] iterator   ["I", hex] int too big for JSON
@@ -44,10 +46,12 @@ bound methods as (name, receiver), so nothing native is ever serialised.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import json
 import struct
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import fastavro
@@ -149,6 +153,10 @@ SCHEMA: dict[str, Any] = {
     ],
 }
 _PARSED = fastavro.parse_schema(SCHEMA)
+# The heap's JSON writer. No circularity check: the heap is a tree of fresh lists
+# (entries refer to each other by index), and skipping the check saves a dict
+# insert and delete per entry.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
 _SCHEMAS = {SNAPSHOT_FORMAT: _PARSED}
 
 
@@ -157,22 +165,43 @@ _SCHEMAS = {SNAPSHOT_FORMAT: _PARSED}
 _VIEW_KINDS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 _SCALAR_TYPES = frozenset({type(None), bool, int, float, str})
 _BIG = 10**4000  # JSON ints past this many digits trip Python's int/str conversion limit
+_PLAIN = frozenset({type(None), bool, float, str})  # JSON scalars as they are
+_NUMBERS = frozenset({bool, int, float})  # JSON numbers as they are, if not too big
+_SHORT = 8  # sequences up to this long are checked element by element
 
 
 class _Encoder:
+    """Numbers every reachable object in first-reference order and builds its heap entry.
+
+    The encoder runs once per snapshot, and hosts snapshot after every step,
+    so its loops are written for speed: `vals` gives out references inline
+    rather than through `ref`, a slot of the heap holds its object until the
+    entry replaces it (so `todo` is a stack of bare indexes), and `run`
+    dispatches list, dict and tuple before looking the rarer kinds up in a
+    table. Indexes are given out in the order of a depth-first walk that
+    takes a container's items in order.
+    """
+
     def __init__(self) -> None:
-        self.o = objects
         self.heap: list[Any] = []
         self.memo: dict[int, int] = {}
-        self.todo: list[tuple[int, Any]] = []
+        self.todo: list[int] = []
+        # Objects made only for this snapshot: kept alive until it is done, so that
+        # no later object can be given the id (the memo key) of a freed one.
+        self.temporaries: list[Any] = []
+
+    def temporary(self, obj: Any) -> int:
+        """`ref` of an object made for the snapshot rather than found in the task."""
+        self.temporaries.append(obj)
+        return self.ref(obj)
 
     def ref(self, obj: Any) -> int:
-        i = self.memo.get(id(obj))
-        if i is None:
-            i = len(self.heap)
-            self.memo[id(obj)] = i
-            self.heap.append(None)
-            self.todo.append((i, obj))
+        heap = self.heap
+        n = len(heap)
+        i = self.memo.setdefault(id(obj), n)
+        if i == n:  # first sight: the slot holds the object until run() encodes it
+            heap.append(obj)
+            self.todo.append(n)
         return i
 
     def val(self, v: Any) -> Any:
@@ -189,88 +218,137 @@ class _Encoder:
 
     def vals(self, items: Any) -> list[Any]:
         """Encode a sequence of values, reusing it as-is when it holds only plain scalars."""
-        types = set(map(type, items))
-        if types <= _SCALAR_TYPES:
-            if int not in types:
+        # The common case, a sequence of plain scalars, is stored as it is. A long
+        # one is recognised by one C-speed pass over its element types; for a
+        # short one (most of them) a plain loop is cheaper than making that set.
+        if len(items) > _SHORT:
+            types = set(map(type, items))
+            if types <= _PLAIN or (types <= _NUMBERS and max(items) < _BIG and min(items) > -_BIG):
                 return items if type(items) is list else list(items)
-            if types == {int}:
-                if not items or (max(items) < _BIG and min(items) > -_BIG):
-                    return items if type(items) is list else list(items)
-        val = self.val
-        return [val(x) for x in items]
+        else:
+            for x in items:
+                if not (type(x) in _PLAIN or (type(x) is int and -_BIG < x < _BIG)):
+                    break
+            else:
+                return items if type(items) is list else list(items)
+        heap, setdefault, todo = self.heap, self.memo.setdefault, self.todo
+        out: list[Any] = []
+        append = out.append
+        for x in items:
+            t = type(x)
+            if t in _PLAIN:
+                append(x)
+            elif t is int:
+                if -_BIG < x < _BIG:
+                    append(x)
+                else:
+                    append([len(heap)])
+                    heap.append(["I", hex(x)])
+            else:  # ref(x), inline
+                n = len(heap)
+                i = setdefault(id(x), n)
+                if i == n:
+                    heap.append(x)
+                    todo.append(n)
+                append([i])
+        return out
 
     def run(self) -> None:
-        while self.todo:
-            i, obj = self.todo.pop()
-            self.heap[i] = self.entry(obj)
+        heap, todo, vals, other = self.heap, self.todo, self.vals, _ENTRIES
+        pop = todo.pop
+        while todo:
+            i = pop()
+            obj = heap[i]
+            t = type(obj)
+            if t is list:
+                # A short list of plain scalars (most lists) is recognised here,
+                # without a call to vals().
+                if len(obj) <= _SHORT:
+                    for x in obj:
+                        if not (type(x) in _PLAIN or (type(x) is int and -_BIG < x < _BIG)):
+                            break
+                    else:
+                        heap[i] = ["l", obj]
+                        continue
+                heap[i] = ["l", vals(obj)]
+            elif t is dict:
+                heap[i] = ["d", vals(list(obj)), vals(list(obj.values()))]
+            elif t is tuple:
+                heap[i] = ["t", vals(obj)]
+            else:
+                make = other.get(t)
+                if make is None:
+                    if obj is objects.UNBOUND:
+                        heap[i] = ["u"]
+                        continue
+                    raise SnapshotError(f"cannot snapshot a value of type {t.__name__}")
+                heap[i] = make(self, obj)
 
-    def entry(self, obj: Any) -> list[Any]:
-        o = self.o
-        t = type(obj)
-        if t is list:
-            return ["l", self.vals(obj)]
-        if t is dict:
-            return ["d", self.vals(list(obj.keys())), self.vals(list(obj.values()))]
-        if t is tuple:
-            return ["t", self.vals(obj)]
-        if t is set:
-            return ["s", self.vals(list(obj))]
-        if t is frozenset:
-            return ["f", self.vals(list(obj))]
-        if t is o.Cell:
-            return ["c"] if obj.value is o.UNBOUND else ["c", self.val(obj.value)]
-        if t is o.Function:
-            return [
-                "fn",
-                obj.code_index,
-                obj.name,
-                obj.qualname,
-                self.val(obj.defaults),
-                self.val(obj.kwdefaults),
-                self.val(obj.closure),
-            ]
-        if t is ExcValue:
-            return [
-                "x",
-                obj.type.name,
-                self.val(tuple(obj.args)),
-                [list(e) for e in obj.traceback],
-                self.val(obj.context),
-            ]
-        if t is ExcType:
-            return ["T", obj.name]
-        if t is Builtin:
-            if obj.bound_self is None:
-                return ["b", obj.name]
-            return ["m", obj.name, self.val(obj.bound_self)]
-        if t is o.SeqIter:
-            return ["it", self.val(obj.seq), obj.index, self.val(obj.watch), obj.size]
-        if t is range:
-            return ["r", obj.start, obj.stop, obj.step]
-        if t is slice:
-            return ["sl", self.val(obj.start), self.val(obj.stop), self.val(obj.step)]
-        if obj is o.UNBOUND:
-            return ["u"]
-        if t is o.Module:
-            return ["M", obj.name]
-        if t is o.Response:
-            return ["R", obj.status, self.val(obj.headers), obj.text, obj.url]
-        if t is o.Callback:
-            return ["cb", obj.id, obj.url]
-        if t is o.CallbackEvent:
-            return ["ce", obj.id]
-        if t is o.TaskHandle:
-            return ["h", obj.id]
-        if t is o.TimeoutCM:
-            return ["to", obj.seconds, obj.timer_id, obj.state]
-        if t is o.ForeverCM:
-            return ["fe"]
-        if t in _VIEW_KINDS:
-            # A dict view stays live: store which view of which dict. The dict is
-            # the one object its read-only `mapping` proxy refers to.
-            (target,) = gc.get_referents(obj.mapping)
-            return ["dv", _VIEW_KINDS[t], self.val(target)]
-        raise SnapshotError(f"cannot snapshot a value of type {t.__name__}")
+
+def _exception(enc: _Encoder, obj: ExcValue) -> list[Any]:
+    entry = [
+        "x",
+        obj.type.name,
+        enc.val(obj.args) if type(obj.args) is tuple else [enc.temporary(tuple(obj.args))],
+        [list(e) for e in obj.traceback],
+        enc.val(obj.context),
+    ]
+    if obj.cause is not None or obj.suppress_context:
+        # Appended only when set, so that snapshots of tasks not using
+        # `raise ... from` are the bytes they always were.
+        entry += [enc.val(obj.cause), obj.suppress_context]
+    return entry
+
+
+def _builtin(enc: _Encoder, obj: Builtin) -> list[Any]:
+    if obj.bound_self is None:
+        return ["b", obj.name]
+    return ["m", obj.name, enc.val(obj.bound_self)]
+
+
+def _dict_view(enc: _Encoder, obj: Any) -> list[Any]:
+    # A dict view stays live: store which view of which dict. The dict is
+    # the one object its read-only `mapping` proxy refers to.
+    (target,) = gc.get_referents(obj.mapping)
+    return ["dv", _VIEW_KINDS[type(obj)], enc.val(target)]
+
+
+_o = objects
+# The heap entry of each kind other than list, dict and tuple (see the module docstring).
+_ENTRIES: dict[type, Callable[[_Encoder, Any], list[Any]]] = {
+    set: lambda enc, obj: ["s", enc.vals(list(obj))],
+    frozenset: lambda enc, obj: ["f", enc.vals(list(obj))],
+    _o.Cell: lambda enc, obj: ["c"] if obj.value is _o.UNBOUND else ["c", enc.val(obj.value)],
+    _o.Function: lambda enc, obj: [
+        "fn",
+        obj.code_index,
+        obj.name,
+        obj.qualname,
+        enc.val(obj.defaults),
+        enc.val(obj.kwdefaults),
+        enc.val(obj.closure),
+    ],
+    ExcValue: _exception,
+    ExcType: lambda enc, obj: ["T", obj.name],
+    Builtin: _builtin,
+    _o.SeqIter: lambda enc, obj: [
+        "it",
+        enc.val(obj.seq),
+        obj.index,
+        enc.val(obj.watch),
+        obj.size,
+    ],
+    range: lambda enc, obj: ["r", obj.start, obj.stop, obj.step],
+    slice: lambda enc, obj: ["sl", enc.val(obj.start), enc.val(obj.stop), enc.val(obj.step)],
+    _o.Module: lambda enc, obj: ["M", obj.name],
+    _o.Response: lambda enc, obj: ["R", obj.status, enc.val(obj.headers), obj.text, obj.url],
+    _o.Callback: lambda enc, obj: ["cb", obj.id, obj.url],
+    _o.CallbackEvent: lambda enc, obj: ["ce", obj.id],
+    _o.TaskHandle: lambda enc, obj: ["h", obj.id],
+    _o.TimeoutCM: lambda enc, obj: ["to", obj.seconds, obj.timer_id, obj.state],
+    _o.ForeverCM: lambda enc, obj: ["fe"],
+    **{view: _dict_view for view in _VIEW_KINDS},
+}
 
 
 # -- the heap: decoding ----------------------------------------------------------------------
@@ -363,6 +441,9 @@ class _Decoder:
             obj.args = val(e[2])
             obj.traceback = [(f, int(line), n) for f, line, n in e[3]]
             obj.context = val(e[4])
+            if len(e) > 5:  # `raise ... from`: absent from older snapshots
+                obj.cause = val(e[5])
+                obj.suppress_context = e[6] is True
         elif k == "it":
             obj.seq = val(e[1])
             obj.watch = val(e[3])
@@ -444,6 +525,27 @@ class _Decoder:
 
 def encode_task(task: Task) -> bytes:
     """The snapshot bytes of `task`."""
+    # Encoding allocates a few small lists per heap entry, none of them in a
+    # cycle: the cyclic collector, which would otherwise run every 700
+    # allocations and now and then walk all the host's objects, has nothing to
+    # find, so it waits until the snapshot is made. (Hosts snapshot after every
+    # step; this was about half the cost of a snapshot of a few thousand entries.)
+    with _collector_paused():
+        return _encode_task(task)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _encode_task(task: Task) -> bytes:
     vm = task.vm
     enc = _Encoder()
     frames = []
@@ -456,7 +558,7 @@ def encode_task(task: Task) -> bytes:
                 "locals": enc.ref(f.locals),
                 "cells": enc.ref(f.cells),
                 "stack": enc.ref(f.stack),
-                "retval": enc.ref([f.retval]),
+                "retval": enc.temporary([f.retval]),
                 "blocks": [
                     {
                         "kind": b[0],
@@ -484,9 +586,7 @@ def encode_task(task: Task) -> bytes:
         # Not ensure_ascii: a lone surrogate in a str must come back as itself, not
         # be merged with its neighbour by the JSON decoder, so it travels raw
         # ("surrogatepass") inside the UTF-8 bytes.
-        heap = json.dumps(enc.heap, separators=(",", ":"), ensure_ascii=False).encode(
-            "utf-8", "surrogatepass"
-        )
+        heap = _JSON.encode(enc.heap).encode("utf-8", "surrogatepass")
     except ValueError as exc:
         raise SnapshotError(f"cannot encode task state: {exc}") from exc
     w = vm.waiting
@@ -544,6 +644,11 @@ def read_record(data: bytes) -> dict[str, Any]:
 
 def decode_task(data: bytes, program: Program, limits: Limits, host: Host | None) -> Task:
     """Rebuild a Task from `encode_task` bytes; `program` must be the version it ran."""
+    with _collector_paused():  # as in encode_task: many allocations, nothing to collect yet
+        return _decode_task(data, program, limits, host)
+
+
+def _decode_task(data: bytes, program: Program, limits: Limits, host: Host | None) -> Task:
     from flowmetal import protocol
     from flowmetal.vm.frame import Frame
     from flowmetal.vm.objects import Wait
