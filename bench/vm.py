@@ -17,7 +17,10 @@ the best of a few repeats (five times as many for the cheap CPython runs), so th
 less than it would wall-clock time.
 
 The snapshot part starts a task that builds a list of N elements and then
-waits in `receive()`, and times `task.snapshot()` and `Task.restore()`.
+waits in `receive()`, and times `task.snapshot()` and `Task.restore()`; then
+the same for a fan-out parent waiting in `wait_all` on 300 spawned children,
+150 of them answered (many small heap entries: a handle, a pending request
+and a result per child).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from flowmetal.compile import compile_program
-from flowmetal.protocol import Message
+from flowmetal.protocol import Message, SpawnTask
 from flowmetal.vm import Limits, Task
 
 WORKLOADS: dict[str, str] = {
@@ -103,6 +106,22 @@ def main(n):
     data = [i if i % 2 else str(i) for i in range(n)]
     message = receive()
     return len(data)
+"""
+
+
+# A fan-out parent: its state is many small entries (a handle, a pending request and a
+# result per child), the kind of heap a host snapshots after every step of a wait_all.
+PARENT_SOURCE = """
+from flow.task import spawn, wait_all
+
+
+def square(i):
+    return i * i
+
+
+def main(n):
+    children = [spawn(square, i) for i in range(n)]
+    return sum(wait_all(children))
 """
 
 
@@ -232,6 +251,34 @@ def bench_snapshots(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
+def bench_parent_snapshot(children: int, repeats: int) -> dict[str, Any]:
+    """Snapshot cost of a parent waiting on `children` children, half of them answered."""
+    program = compile_program(PARENT_SOURCE, "parent.flow")
+    task = Task.new(program, "parent", args=[children], host=BenchHost())
+    task.check_snapshot = False
+    spawns = [e for e in task.step(start_message("parent")).effects if isinstance(e, SpawnTask)]
+    for k, spawn in enumerate(spawns[: children // 2]):
+        answer = Message("parent", "response", f"parent.r{k}", spawn.id, {"ok": True, "value": k})
+        task.step(answer)
+    if task.status != "waiting":
+        raise SystemExit(f"parent task is {task.status}: {task.error}")
+    encode_times, decode_times = [], []
+    data = b""
+    for _ in range(repeats * 10):  # cheap: more tries for a steadier best
+        t0 = time.process_time()
+        data = task.snapshot()
+        encode_times.append(time.process_time() - t0)
+        t0 = time.process_time()
+        Task.restore(data, program, limits=Limits(), host=BenchHost())
+        decode_times.append(time.process_time() - t0)
+    return {
+        "children": children,
+        "bytes": len(data),
+        "encode_ms": min(encode_times) * 1000,
+        "decode_ms": min(decode_times) * 1000,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small workloads, one repeat")
@@ -257,6 +304,10 @@ def main() -> None:
         print(
             f"{s['elements']:>7,} items {s['bytes']:>11,} {s['encode_ms']:>10.2f} {s['decode_ms']:>10.2f}"
         )
+    p = bench_parent_snapshot(300, repeats)
+    print(
+        f"{'parent, ' + str(p['children']) + ' ch.':<14} {p['bytes']:>11,} {p['encode_ms']:>10.2f} {p['decode_ms']:>10.2f}"
+    )
 
 
 if __name__ == "__main__":
