@@ -256,10 +256,21 @@ def _grows(method: Any) -> Any:
 
 
 def _range_search(method: Any) -> Any:
+    """range.count / range.index in constant time for any value.
+
+    Python finds only ints arithmetically and walks the range for anything
+    else. Among Flowmetal's values only an integral float can equal an int,
+    so the walk's answer is known: that int's, or not found.
+    """
+
     def fn(ctx: CallContext, r: range, x: Any, /) -> Any:
-        if type(x) is not int and type(x) is not bool:
-            ctx.check_size(r)  # only ints are found arithmetically; others walk the range
-        return method(r, x)
+        if type(x) is int or type(x) is bool:
+            return method(r, x)
+        if type(x) is float and x.is_integer() and int(x) in r:
+            return method(r, int(x))
+        if method is range.count:
+            return 0
+        raise ValueError("sequence.index(x): x not in sequence")
 
     return fn
 

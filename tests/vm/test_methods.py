@@ -192,6 +192,6 @@ def test_repeating_one_big_value_is_caught_while_the_text_is_built() -> None:
         percent_format(ctx, "%s" * 10, (big,) * 10)
     with pytest.raises(LimitError):
         call_builtin(JSON["dumps"], ctx, ([big] * 10,), {})
-    with pytest.raises(LimitError):
-        m(range(10**12), "count", "a", ctx=ctx)  # a non-int is searched by walking the range
+    # A non-int is not searched by walking the range (as CPython would): answered at once.
+    assert m(range(10**12), "count", "a", ctx=ctx) == 0
     assert m(range(10**12), "count", 5, ctx=ctx) == 1  # an int is found arithmetically

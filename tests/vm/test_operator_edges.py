@@ -93,3 +93,33 @@ def test_size_limit_messages_describe_the_refused_value(expr: str, message: str)
     r = run_pure(f"def main():\n    return {expr}\n", limits=Limits(max_collection=1000))
     assert r.error is not None and r.error.type == "LimitExceeded"
     assert r.error.message == message
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "[range(5).count(x) for x in [3, 3.0, 3.5, 'a', None, True]]",
+        "[range(0, 10, 2).index(x) for x in [4, 4.0, False]]",
+        "range(5).index(3.5)",
+        "range(5).index('a')",
+        "range(5).index(7)",
+    ],
+)
+def test_range_count_and_index_match_cpython(
+    expr: str, same_as_python: Callable[[str], Any]
+) -> None:
+    same_as_python(f"def main():\n    return {expr}\n")
+
+
+@pytest.mark.timeout(30)
+def test_range_count_and_index_of_a_non_int_in_a_huge_range_answer_at_once() -> None:
+    source = (
+        "def main():\n"
+        "    r = range(10**18)\n"
+        "    try:\n"
+        "        r.index('a')\n"
+        "    except ValueError as e:\n"
+        "        return [r.count('a'), r.count(5.0), r.index(5.0), str(e)]\n"
+    )
+    r = run_pure(source)
+    assert r.result == [0, 1, 5, "sequence.index(x): x not in sequence"]
