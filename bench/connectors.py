@@ -96,9 +96,8 @@ class Runner:
         self.consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in parts])
 
     def start(self, task_id: str) -> None:
-        from flowmetal.interpreter.effects import start_payload
-
         from flowmetal import wire
+        from flowmetal.interpreter.effects import start_payload
         from flowmetal.protocol import Message
 
         payload = start_payload("bench", self.version, "main", [CALLS], {})

@@ -126,7 +126,6 @@ def run_steps(
     tasks: int, steps: int, commit_ms: int, batch: int, idle_commit: bool = True
 ) -> dict[str, Any]:
     from flowmetal.interpreter.client import TaskClient
-
     from flowmetal.programs import push
 
     state_dir = tempfile.mkdtemp(prefix="bench-steps-")
@@ -214,9 +213,9 @@ def sample_snapshot() -> tuple[bytes, Any]:
 
 def run_restore(count: int) -> dict[str, Any]:
     from confluent_kafka import Producer
+
     from flowmetal.interpreter.restore import Restorer
     from flowmetal.interpreter.store import RocksStore
-
     from flowmetal.vm import Task
 
     state_dir = tempfile.mkdtemp(prefix="bench-restore-")

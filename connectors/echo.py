@@ -16,7 +16,6 @@ import asyncio
 import random
 
 from flowmetal.connectors.sdk import Connector
-
 from flowmetal.protocol import JSON, Request
 
 

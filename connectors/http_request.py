@@ -33,9 +33,9 @@ from typing import Any
 
 import httpcore
 import httpx
+
 from flowmetal.connectors.policy import DestinationPolicy, PolicyDenied
 from flowmetal.connectors.sdk import Connector, ConnectorError, backoff_delay
-
 from flowmetal.errors import ServiceError
 from flowmetal.protocol import JSON, Request
 

@@ -52,10 +52,10 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
-from flowmetal.connectors import sdk
 
 from flowmetal import wire
 from flowmetal.config import DLQ, INBOX, OUTBOX, Settings
+from flowmetal.connectors import sdk
 from flowmetal.errors import ServiceError
 from flowmetal.kafka import MAX_RECORD_BYTES, ensure_topics
 from flowmetal.protocol import JSON, Message, Request

@@ -25,11 +25,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from flowmetal.interpreter.effects import message_record, start_payload
-
 from flowmetal import wire
 from flowmetal.config import HISTORY, INBOX, STATE, Settings
 from flowmetal.errors import ServiceError
+from flowmetal.interpreter.effects import message_record, start_payload
 from flowmetal.kafka import consumer_config, partition_for, producer_config
 from flowmetal.protocol import FINAL_STATUSES, JSON, Message
 

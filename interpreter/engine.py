@@ -43,13 +43,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowmetal import wire
+from flowmetal.config import DLQ, HISTORY, STATE, Settings
 from flowmetal.interpreter.effects import Record, finished_effect, message_record, route
 from flowmetal.interpreter.hosting import Programs, ServiceHost
 from flowmetal.interpreter.store import Deadline, TaskStore
 from flowmetal.interpreter.timers import TimerIndex
-
-from flowmetal import wire
-from flowmetal.config import DLQ, HISTORY, STATE, Settings
 from flowmetal.kafka import partition_for
 from flowmetal.protocol import FINAL_STATUSES, MESSAGE_KINDS, Message, StepResult, TaskError
 

@@ -47,14 +47,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from flowmetal.config import INBOX, Settings
 from flowmetal.interpreter.engine import Engine, LiveTask
 from flowmetal.interpreter.hosting import Programs, ServiceHost
 from flowmetal.interpreter.restore import Restorer
 from flowmetal.interpreter.store import StoredTask, TaskStore
 from flowmetal.interpreter.timers import TimerIndex
 from flowmetal.interpreter.transaction import AbortableError, FatalError, TransactionalProducer
-
-from flowmetal.config import INBOX, Settings
 from flowmetal.kafka import consumer_config
 
 log = logging.getLogger(__name__)

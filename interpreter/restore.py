@@ -31,10 +31,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flowmetal.interpreter.store import StoredTask, TaskStore
-
 from flowmetal import wire
 from flowmetal.config import STATE, Settings
+from flowmetal.interpreter.store import StoredTask, TaskStore
 from flowmetal.kafka import consumer_config
 
 log = logging.getLogger(__name__)

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flowmetal.interpreter.loop import LoopOptions
-
 from flowmetal.config import Settings
 from flowmetal.errors import ServiceError
+from flowmetal.interpreter.loop import LoopOptions
 
 log = logging.getLogger("flowmetal.interpreter")
 
@@ -108,7 +107,6 @@ def build(settings: Settings, options: ServiceOptions) -> Any:
     from flowmetal.interpreter.hosting import Programs, limits_from_env
     from flowmetal.interpreter.loop import Interpreter
     from flowmetal.interpreter.store import MemoryStore, RocksStore, TaskStore
-
     from flowmetal.kafka import admin, ensure_topics, partition_counts
     from flowmetal.programs import ProgramTable
 

@@ -27,10 +27,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flowmetal.interpreter.effects import Record
-
 from flowmetal.config import STATE, Settings
 from flowmetal.errors import ServiceError
+from flowmetal.interpreter.effects import Record
 from flowmetal.kafka import producer_config
 
 log = logging.getLogger(__name__)

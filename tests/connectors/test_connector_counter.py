@@ -107,7 +107,6 @@ def test_counter_survives_sigkill_of_connector_and_interpreter(
     kafka, processes, tmp_path: Path
 ) -> None:
     from flowmetal.interpreter.client import TaskClient
-
     from flowmetal.programs import push
 
     settings = kafka.settings("counter-crash")

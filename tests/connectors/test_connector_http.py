@@ -13,10 +13,10 @@ from typing import Any
 import httpcore
 import pytest
 from aiohttp import web
+
 from flowmetal.connectors.http_request import HttpRequestConnector
 from flowmetal.connectors.policy import DestinationPolicy
 from flowmetal.connectors.sdk import serve
-
 from flowmetal.protocol import JSON, Request
 
 

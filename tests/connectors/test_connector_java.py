@@ -70,9 +70,9 @@ def test_a_java_connector_drives_a_task_through_the_interpreter(
 ) -> None:
     """The whole loop with a non-Python connector: a task's three `call("echo", ...)`
     requests are answered by the Java client, and the task finishes with their sum."""
-    from flowmetal.interpreter.client import TaskClient
     from test_connector_counter import COUNTER, start_interpreter
 
+    from flowmetal.interpreter.client import TaskClient
     from flowmetal.programs import push
 
     if not any(JARS.glob("kafka-clients-*.jar")):

@@ -16,10 +16,10 @@ from connector_helpers import (
     read_responses,
     running,
 )
-from flowmetal.connectors.echo import EchoConnector
-from flowmetal.connectors.sdk import Connector, ConnectorError, RetryableError
 
 from flowmetal import wire
+from flowmetal.connectors.echo import EchoConnector
+from flowmetal.connectors.sdk import Connector, ConnectorError, RetryableError
 from flowmetal.protocol import JSON, Message, Request
 
 pytestmark = pytest.mark.kafka
@@ -151,7 +151,6 @@ def test_a_request_past_its_timeout_gets_a_timeout_error(kafka) -> None:
 
 def test_a_fenced_connector_fails_instead_of_answering(kafka) -> None:
     from flowmetal.connectors.runtime import ConnectorRuntime
-
     from flowmetal.errors import ServiceError
 
     settings = kafka.settings("fenced")

@@ -7,7 +7,6 @@ from typing import Any
 
 from flowmetal.connectors.runtime import _Entry, _Out, _Partition
 from flowmetal.connectors.sdk import Connector, ConnectorError, RetryableError, backoff_delay, serve
-
 from flowmetal.protocol import JSON, Request
 
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from flowmetal.connectors.http_server import Outgoing, Server, build_app
-from flowmetal.connectors.readmodel import CALLBACKS, ReadModelStore, Record
 
 from flowmetal import wire
 from flowmetal.callbacks import callback_url, make_token
 from flowmetal.config import HISTORY, INBOX, PROGRAMS, STATE, Settings
+from flowmetal.connectors.http_server import Outgoing, Server, build_app
+from flowmetal.connectors.readmodel import CALLBACKS, ReadModelStore, Record
 
 SETTINGS = Settings(callback_secret="test-secret", api_token="test-token", topic_prefix="t.")
 AUTH = {"Authorization": "Bearer test-token"}

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flowmetal.interpreter.client import TaskClient
 from interp_procs import Interpreters, push_source, wait_until
 
 from flowmetal import wire
 from flowmetal.config import HISTORY, STATE, Settings
+from flowmetal.interpreter.client import TaskClient
 from flowmetal.kafka import consumer_config
 
 pytestmark = pytest.mark.kafka

@@ -14,13 +14,13 @@ import uuid
 from typing import Any
 
 import pytest
+from interp_fakes import FakeTable, FakeTask, program
+
+from flowmetal.config import HISTORY
 from flowmetal.interpreter.client import TaskClient
 from flowmetal.interpreter.hosting import Programs
 from flowmetal.interpreter.loop import Interpreter, LoopOptions
 from flowmetal.interpreter.store import MemoryStore
-from interp_fakes import FakeTable, FakeTask, program
-
-from flowmetal.config import HISTORY
 
 pytestmark = pytest.mark.kafka
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowmetal.interpreter.effects import route, start_payload
-from flowmetal.interpreter.engine import Engine
-from flowmetal.interpreter.hosting import Programs
-from flowmetal.interpreter.store import MemoryStore, StoredTask
-from flowmetal.interpreter.timers import TimerIndex
 from interp_fakes import FakeTable, FakeTask, program
 
 from flowmetal import protocol as p
 from flowmetal import wire
 from flowmetal.config import DLQ, HISTORY, INBOX, OUTBOX, STATE, Settings
+from flowmetal.interpreter.effects import route, start_payload
+from flowmetal.interpreter.engine import Engine
+from flowmetal.interpreter.hosting import Programs
+from flowmetal.interpreter.store import MemoryStore, StoredTask
+from flowmetal.interpreter.timers import TimerIndex
 from flowmetal.kafka import partition_for
 
 SETTINGS = Settings(partitions=4)

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flowmetal.interpreter.client import TaskClient
 from interp_procs import Interpreters, push_source, wait_until
+
+from flowmetal.interpreter.client import TaskClient
 
 pytestmark = pytest.mark.kafka
 

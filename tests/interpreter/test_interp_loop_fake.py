@@ -15,14 +15,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from flowmetal.interpreter.client import TaskClient
-from flowmetal.interpreter.hosting import Programs
-from flowmetal.interpreter.loop import Interpreter, LoopOptions
-from flowmetal.interpreter.store import MemoryStore, TaskStore
 from interp_fakes import FakeTable, FakeTask, program
 
 from flowmetal import wire
 from flowmetal.config import DLQ, INBOX, Settings
+from flowmetal.interpreter.client import TaskClient
+from flowmetal.interpreter.hosting import Programs
+from flowmetal.interpreter.loop import Interpreter, LoopOptions
+from flowmetal.interpreter.store import MemoryStore, TaskStore
 from flowmetal.kafka import consumer_config, producer_config
 
 pytestmark = pytest.mark.kafka

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flowmetal.interpreter.client import TaskClient
 from interp_procs import ROOT, Interpreters, push_source, wait_until
 
 from flowmetal.config import INBOX
+from flowmetal.interpreter.client import TaskClient
 from flowmetal.kafka import partition_for, producer_config
 
 pytestmark = pytest.mark.kafka

@@ -16,11 +16,12 @@ import uuid
 from typing import Any
 
 import pytest
+from interp_fakes import FakeTable, FakeTask, program
+
 from flowmetal.interpreter.client import TaskClient
 from flowmetal.interpreter.hosting import Programs
 from flowmetal.interpreter.loop import Interpreter, LoopOptions
 from flowmetal.interpreter.store import MemoryStore
-from interp_fakes import FakeTable, FakeTask, program
 
 pytestmark = pytest.mark.kafka
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from flowmetal.interpreter.store import (
     FORMAT_VERSION,
     Deadline,
