@@ -21,9 +21,11 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,46 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
             subprocess.run(
                 [str(BROKER_SCRIPT), "stop"], stdin=subprocess.DEVNULL, timeout=120, check=False
             )
+
+
+# -- the example programs and the stand-in job service (runner and CLI tests) ----------
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def examples() -> Path:
+    return EXAMPLES
+
+
+def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
+    """The service's first stdout line, or a failure if it does not come in time."""
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    reader.join(timeout)
+    if not lines or not lines[0].startswith("listening on "):
+        proc.kill()
+        raise AssertionError(f"job service did not start: {lines!r}")
+    return lines[0]
+
+
+@pytest.fixture
+def job_service() -> Iterator[Callable[..., str]]:
+    """start(callback="yes", delay=0.3, fail_first=0) -> base URL of a fresh job service."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def start(callback: str = "yes", delay: float = 0.3, fail_first: int = 0) -> str:
+        cmd = [sys.executable, str(EXAMPLES / "job_service.py"), "--port", "0"]
+        cmd += ["--callback", callback, "--delay", str(delay), "--fail-first", str(fail_first)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        return _first_line(proc, 20).split()[-1]
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
