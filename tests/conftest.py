@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from flowmetal.config import Settings
 
@@ -36,6 +37,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BROKER_SCRIPT = ROOT / "ops" / "kafka" / "broker"
 # The port ops/kafka/broker uses (FLOWMETAL_KAFKA_PORT, as the script reads it).
 DEFAULT_BOOTSTRAP = f"localhost:{os.environ.get('FLOWMETAL_KAFKA_PORT', '9092')}"
+
+
+# Property tests: no per-example deadline (the machines are shared and noisy; a slow
+# example is not a wrong one). Under CI the examples are derandomized, so a landing is
+# reproducible; run locally, hypothesis keeps looking for new counterexamples.
+settings.register_profile(
+    "flowmetal",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=os.environ.get("CI") == "true",
+)
+settings.load_profile("flowmetal")
 
 
 def pytest_configure(config: pytest.Config) -> None:
