@@ -17,8 +17,10 @@ with key) or that builds a collection whose size a program controls (list,
 range materialised, str.ljust) is `needs_vm=True` and gets the VM's
 CallContext first.
 
-Differences from Python, for snapshots' sake (no live iterators in a task's
-state): map, filter, zip, enumerate and reversed return lists.
+Iterators are plain data too (`objects.SeqIter`: a sequence and a position),
+so a task holding one can be snapshotted. map, filter, zip, enumerate and
+reversed compute their items when called (Python's are lazy) and hand back a
+one-shot iterator over them, as Python's do.
 
 The type names (`int`, `str`, `list`, ...) are Builtins too: calling one
 converts, and `isinstance` maps it to the Python type. Every Builtin a
@@ -35,6 +37,7 @@ from typing import Any
 from flowmetal.errors import LimitError
 from flowmetal.vm import methods, stdlib_json
 from flowmetal.vm.exceptions import EXC_TYPES, exc_repr, exc_str, is_instance
+from flowmetal.vm.objects import SeqIter
 from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
 
 # The Python types behind the type-name builtins. bool before int matters
@@ -295,34 +298,66 @@ def _sum(ctx: CallContext, iterable: Any, /, start: Any = 0) -> Any:
     return total
 
 
-def _map(ctx: CallContext, fn: Any, *iterables: Any) -> list:
+# Dicts, sets and their views are copied when iteration starts and watched for
+# size changes (Python's "changed size during iteration").
+_DICT_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))
+
+
+def to_iter(x: Any) -> SeqIter:
+    """`iter(x)`, and the iterator a `for` loop or comprehension walks."""
+    t = type(x)
+    if t is list or t is tuple or t is str or t is range:
+        return SeqIter(x)
+    if t is SeqIter:
+        return x  # type: ignore[no-any-return]
+    if t is dict or t is set or t is frozenset or t in _DICT_VIEWS:
+        return SeqIter(list(x), 0, x, len(x))
+    raise TypeError(f"'{type_name(x)}' object is not iterable")
+
+
+def _iter(x: Any, /) -> SeqIter:
+    return to_iter(x)
+
+
+def _next(it: Any, default: Any = _NO_DEFAULT, /) -> Any:
+    if type(it) is not SeqIter:
+        raise TypeError(f"'{type_name(it)}' object is not an iterator")
+    try:
+        return next(it)
+    except StopIteration:
+        if default is _NO_DEFAULT:
+            raise
+        return default
+
+
+def _map(ctx: CallContext, fn: Any, *iterables: Any) -> SeqIter:
     if not iterables:
         raise TypeError("map() must have at least two arguments.")
     columns = [_materialise(ctx, it) for it in iterables]
-    return [ctx.call(fn, *xs) for xs in zip(*columns, strict=False)]
+    return SeqIter([ctx.call(fn, *xs) for xs in zip(*columns, strict=False)])
 
 
-def _filter(ctx: CallContext, fn: Any, iterable: Any, /) -> list:
+def _filter(ctx: CallContext, fn: Any, iterable: Any, /) -> SeqIter:
     items = _materialise(ctx, iterable)
     if fn is None:
-        return [x for x in items if x]
-    return [x for x in items if ctx.call(fn, x)]
+        return SeqIter([x for x in items if x])
+    return SeqIter([x for x in items if ctx.call(fn, x)])
 
 
-def _zip(ctx: CallContext, *iterables: Any, strict: bool = False) -> list:
-    return list(zip(*(_materialise(ctx, it) for it in iterables), strict=strict))
+def _zip(ctx: CallContext, *iterables: Any, strict: bool = False) -> SeqIter:
+    return SeqIter(list(zip(*(_materialise(ctx, it) for it in iterables), strict=strict)))
 
 
-def _enumerate(ctx: CallContext, iterable: Any, start: int = 0) -> list:
-    return list(enumerate(_materialise(ctx, iterable), start))
+def _enumerate(ctx: CallContext, iterable: Any, start: int = 0) -> SeqIter:
+    return SeqIter(list(enumerate(_materialise(ctx, iterable), start)))
 
 
-def _reversed(ctx: CallContext, seq: Any, /) -> list:
+def _reversed(ctx: CallContext, seq: Any, /) -> SeqIter:
     if type(seq) is range:
         ctx.check_size(seq)
     if not isinstance(seq, list | tuple | str | range | dict):
         raise TypeError(f"'{type_name(seq)}' object is not reversible")
-    return list(reversed(seq))
+    return SeqIter(list(reversed(seq)))
 
 
 def _python_type(t: Any) -> Any:
@@ -443,6 +478,8 @@ _PLAIN: dict[str, Any] = {
     "oct": oct,
     "hex": hex,
     "callable": _callable,
+    "iter": _iter,
+    "next": _next,
     # type names that convert
     "int": _int,
     "float": _float,

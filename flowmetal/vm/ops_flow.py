@@ -1,10 +1,9 @@
 """Opcodes for control flow: jumps, loops and iterators, returns, exceptions, `with`.
 
 Iterators are `SeqIter`s — a sequence and a position — so a task can be
-snapshotted in the middle of a loop. Dicts, sets and dict views are copied
-to a list when the loop starts and watched for size changes (Python's
-"changed size during iteration" error); generator expressions arrive here
-already evaluated to a list.
+snapshotted in the middle of a loop; `builtins.to_iter` makes them, for
+loops as for `iter()`. Generator expressions arrive here already evaluated
+to a list.
 """
 
 from __future__ import annotations
@@ -12,26 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from flowmetal.compile.opcodes import BLOCK_EXCEPT, BLOCK_EXCEPT_HANDLER, BLOCK_FINALLY
-from flowmetal.vm.builtins import type_name
+from flowmetal.vm.builtins import to_iter, type_name
 from flowmetal.vm.exceptions import EXC_TYPES, from_python, is_instance, to_exc_value
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.machine import FlowRaise, Machine, _Returned, error
 from flowmetal.vm.objects import ForeverCM, SeqIter, TimeoutCM
 from flowmetal.vm.values import ExcValue
-
-_DICT_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))
-
-
-def make_iter(x: Any) -> SeqIter:
-    """The loop iterator over `x`, as plain data. Raises FlowRaise for a non-iterable."""
-    t = type(x)
-    if t is list or t is tuple or t is str or t is range:
-        return SeqIter(x)
-    if t is SeqIter:
-        return x  # type: ignore[no-any-return]
-    if t is dict or t is set or t is frozenset or t in _DICT_VIEWS:
-        return SeqIter(list(x), 0, x, len(x))
-    raise error("TypeError", f"'{type_name(x)}' object is not iterable")
 
 
 class FlowOps(Machine):
@@ -63,7 +48,10 @@ class FlowOps(Machine):
     # -- loops --------------------------------------------------------------------------
 
     def op_GET_ITER(self, f: Frame, arg: int) -> None:
-        f.stack[-1] = make_iter(f.stack[-1])
+        try:
+            f.stack[-1] = to_iter(f.stack[-1])
+        except TypeError as exc:
+            raise FlowRaise(from_python(exc)) from None
 
     def op_FOR_ITER(self, f: Frame, arg: int) -> None:
         it: SeqIter = f.stack[-1]

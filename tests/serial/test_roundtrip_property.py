@@ -90,6 +90,22 @@ HAND_WRITTEN = {
             text = "".join(f"{k}={v};" for k, v in d.items())
             return [out, shared, text, [c for c in "abc"], list(zip(range(n), "xyz"))]
     """,
+    "iterators_held_across_effects": """
+        from flow.connector import call
+        def main(n):
+            it = iter(range(n + 3))
+            same = it
+            got = [next(it)]
+            for x in it:
+                got.append(call("echo", x))
+                if x == 1:
+                    break
+            pairs = zip("abcdef", map(lambda v: v * 10, range(n + 3)))
+            got.append(next(pairs))
+            got.append(call("echo", next(same, "end")))
+            got.append([list(pairs), list(pairs), list(same), next(same, "end")])
+            return got
+    """,
     "callback_and_timeout": """
         from flow.http import callback, request
         from flow.time import timeout, forever, Timeout

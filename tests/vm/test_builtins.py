@@ -179,15 +179,43 @@ def test_min_max_forms() -> None:
         call("min", 1, 2, default=0)
 
 
-def test_map_filter_zip_enumerate_reversed_return_lists() -> None:
-    assert call("map", lambda a, b: a + b, [1, 2, 3], [10, 20]) == [11, 22]
-    assert call("filter", None, [0, 1, "", "x"]) == [1, "x"]
-    assert call("filter", lambda x: x % 2, range(6)) == [1, 3, 5]
-    assert call("zip", "ab", [1, 2, 3]) == [("a", 1), ("b", 2)]
-    assert call("enumerate", "xy", 1) == [(1, "x"), (2, "y")]
-    assert call("reversed", range(3)) == [2, 1, 0]
-    with pytest.raises(TypeError):
+def test_map_filter_zip_enumerate_reversed_return_one_shot_iterators() -> None:
+    def items(name: str, *args: Any) -> list[Any]:
+        return list(call(name, *args))
+
+    assert items("map", lambda a, b: a + b, [1, 2, 3], [10, 20]) == [11, 22]
+    assert items("filter", None, [0, 1, "", "x"]) == [1, "x"]
+    assert items("filter", lambda x: x % 2, range(6)) == [1, 3, 5]
+    assert items("zip", "ab", [1, 2, 3]) == [("a", 1), ("b", 2)]
+    assert items("enumerate", "xy", 1) == [(1, "x"), (2, "y")]
+    assert items("reversed", range(3)) == [2, 1, 0]
+    once = call("zip", "ab", "cd")
+    assert list(once) == [("a", "c"), ("b", "d")]
+    assert list(once) == []  # consumed, as in Python
+    with pytest.raises(TypeError, match="not reversible"):
         call("reversed", {1, 2})
+    with pytest.raises(TypeError, match="has no len"):
+        call("len", call("map", str, [1]))
+
+
+def test_iter_and_next() -> None:
+    it = call("iter", [1, 2])
+    assert call("iter", it) is it
+    assert call("next", it) == 1
+    assert call("next", it) == 2
+    assert call("next", it, "done") == "done"
+    with pytest.raises(StopIteration):
+        call("next", it)
+    assert list(call("iter", {"a": 1, "b": 2})) == ["a", "b"]
+    with pytest.raises(TypeError, match="'int' object is not iterable"):
+        call("iter", 3)
+    with pytest.raises(TypeError, match="'list' object is not an iterator"):
+        call("next", [1])
+    grows = {"a": 1}
+    watching = call("iter", grows)
+    grows["b"] = 2
+    with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
+        call("next", watching)
 
 
 def test_isinstance_with_type_builtins_and_exceptions() -> None:
