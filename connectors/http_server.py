@@ -60,10 +60,11 @@ from aiohttp import web
 from flowmetal.callbacks import verify_token
 from flowmetal.config import INBOX, Settings
 from flowmetal.errors import ServiceError
+from flowmetal.metrics import CONTENT_TYPE
 from flowmetal.protocol import FINAL_STATUSES, Message
 from flowmetal.wire import encode_message, headers_for_message, to_json_text
 
-from .metrics import CONTENT_TYPE, ServerMetrics
+from .metrics import ServerMetrics
 from .readmodel import CALLBACKS, ReadModel, ReadModelStore
 
 log = logging.getLogger(__name__)

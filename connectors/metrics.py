@@ -1,98 +1,19 @@
-"""Prometheus metrics of the HTTP server connector, in the text exposition format.
+"""The HTTP server connector's metrics, and those of the connector runtime.
 
-A few counters and gauges need no client library: a `Counter` keeps one
-number per label set, a `Gauge` asks a function for its value when the
-page is scraped (read-model lag and records come straight from the read
-model that way, never stale). `Registry.render()` is what `/metrics` serves
-(text format 0.0.4).
+The metric types and the page format are in flowmetal/metrics.py; these are
+the names. The HTTP server serves its registry on its own `/metrics`; the
+runtime's is served on FLOWMETAL_METRICS_PORT by `flowmetal connector ...`.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+from flowmetal.metrics import Registry
 
-LabelValues = tuple[tuple[str, str], ...]
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _labels(pairs: LabelValues) -> str:
-    if not pairs:
-        return ""
-    return "{" + ",".join(f'{name}="{_escape(value)}"' for name, value in pairs) + "}"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-class Counter:
-    """A monotonically increasing number per label set."""
-
-    kind = "counter"
-
-    def __init__(self, name: str, help_text: str):
-        self.name = name
-        self.help = help_text
-        self._values: dict[LabelValues, float] = {}
-        self._lock = threading.Lock()
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        key = tuple(sorted(labels.items()))
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
-
-    def value(self, **labels: str) -> float:
-        return self._values.get(tuple(sorted(labels.items())), 0.0)
-
-    def samples(self) -> list[tuple[LabelValues, float]]:
-        with self._lock:
-            return sorted(self._values.items())
-
-
-class Gauge:
-    """A number read from `read()` at scrape time."""
-
-    kind = "gauge"
-
-    def __init__(self, name: str, help_text: str, read: Callable[[], float]):
-        self.name = name
-        self.help = help_text
-        self._read = read
-
-    def samples(self) -> list[tuple[LabelValues, float]]:
-        return [((), float(self._read()))]
-
-
-class Registry:
-    """The metrics one server exposes."""
-
-    def __init__(self) -> None:
-        self._metrics: list[Counter | Gauge] = []
-
-    def counter(self, name: str, help_text: str) -> Counter:
-        metric = Counter(name, help_text)
-        self._metrics.append(metric)
-        return metric
-
-    def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> Gauge:
-        metric = Gauge(name, help_text, read)
-        self._metrics.append(metric)
-        return metric
-
-    def render(self) -> str:
-        lines = []
-        for metric in self._metrics:
-            lines.append(f"# HELP {metric.name} {metric.help}")
-            lines.append(f"# TYPE {metric.name} {metric.kind}")
-            for labels, value in metric.samples():
-                lines.append(f"{metric.name}{_labels(labels)} {_number(value)}")
-        return "\n".join(lines) + "\n"
+if TYPE_CHECKING:
+    from .runtime import ConnectorRuntime
 
 
 class ServerMetrics:
@@ -127,3 +48,28 @@ class ServerMetrics:
 
     def render(self) -> str:
         return self.registry.render()
+
+
+def runtime_metrics(runtime: ConnectorRuntime) -> Registry:
+    """What a connector process reports, read from its runtime at scrape time."""
+    registry = Registry()
+    kind = runtime.kind
+    registry.counted(
+        "flowmetal_connector_responses_total",
+        "Responses committed to the inbox, by connector kind.",
+        lambda: runtime.served,
+        kind=kind,
+    )
+    registry.counted(
+        "flowmetal_connector_dead_letters_total",
+        "Undecodable requests sent to the dead-letter topic, by connector kind.",
+        lambda: runtime.dead_letters,
+        kind=kind,
+    )
+    registry.gauge(
+        "flowmetal_connector_in_flight",
+        "Requests held: being served, or done and waiting for their commit.",
+        runtime.held,
+        kind=kind,
+    )
+    return registry

@@ -58,6 +58,7 @@ from flowmetal.config import DLQ, INBOX, OUTBOX, Settings
 from flowmetal.connectors import sdk
 from flowmetal.errors import ServiceError
 from flowmetal.kafka import MAX_RECORD_BYTES, ensure_topics
+from flowmetal.metrics import MetricsServer, port_from_env
 from flowmetal.protocol import JSON, Message, Request
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,9 @@ class ConnectorRuntime:
         self._kafka = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka")
         self._consumer: Consumer | None = None
         self._producer: Producer | None = None
-        self.served = 0  # requests answered and committed (for logs and benchmarks)
+        # Totals for logs, benchmarks and metrics (connectors/metrics.py).
+        self.served = 0  # responses committed
+        self.dead_letters = 0  # undecodable requests committed to the dead-letter topic
 
     def stop(self) -> None:
         """Ask the loop to drain and exit; safe from a signal handler."""
@@ -171,7 +174,7 @@ class ConnectorRuntime:
                 self._apply_backpressure()
                 busy = any(p.entries for p in self._parts.values())
                 timeout = self.commit_interval / 2 if busy else 0.25
-                free = self.max_in_flight - self._held()
+                free = self.max_in_flight - self.held()
                 batch = await self._call(self._consume, max(1, min(500, free)), timeout)
                 for record in batch:
                     self._accept(record)
@@ -215,11 +218,12 @@ class ConnectorRuntime:
         if self._consumer is not None:
             self._consumer.pause(self._consumer.assignment())
 
-    def _held(self) -> int:
+    def held(self) -> int:
+        """Requests held: being served, or done and waiting for their commit."""
         return sum(len(p.entries) for p in self._parts.values())
 
     def _apply_backpressure(self) -> None:
-        held = self._held()
+        held = self.held()
         consumer = self._consumer
         if consumer is None:
             return
@@ -363,6 +367,7 @@ class ConnectorRuntime:
             if tp.partition in self._parts:
                 self._parts[tp.partition].committed = tp.offset
         self.served += sum(1 for rec in records if rec.topic == self.inbox)
+        self.dead_letters += sum(1 for rec in records if rec.topic == self.dlq)
         return True
 
     def _produce(self, rec: _Out) -> None:
@@ -462,8 +467,14 @@ async def _maybe_call(obj: Any, name: str) -> None:
 def run_connector(
     connector: Any, settings: Settings, group_id: str | None = None, **options: Any
 ) -> None:
-    """Serve `connector` until SIGTERM or SIGINT (then drain and return); raise on fatal errors."""
+    """Serve `connector` until SIGTERM or SIGINT (then drain and return); raise on fatal errors.
+
+    With FLOWMETAL_METRICS_PORT set, the runtime's metrics are served there too."""
+    from .metrics import runtime_metrics
+
     runtime = ConnectorRuntime(connector, settings, group_id, **options)
+    port = port_from_env()
+    metrics = None if port is None else MetricsServer(runtime_metrics(runtime), port).start()
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -471,4 +482,8 @@ def run_connector(
             loop.add_signal_handler(sig, runtime.stop)
         await runtime.run()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        if metrics is not None:
+            metrics.close()

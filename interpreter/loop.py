@@ -47,7 +47,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flowmetal.config import INBOX, Settings
+from flowmetal.config import DLQ, INBOX, Settings
 from flowmetal.interpreter.engine import Engine, LiveTask
 from flowmetal.interpreter.hosting import Programs, ServiceHost
 from flowmetal.interpreter.restore import Restorer
@@ -143,7 +143,8 @@ class Interpreter:
         self._fatal = False
         self._crashed = False  # an unexpected error: nothing open may commit on the way out
         self.owned: set[int] = set()
-        self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0}
+        # Totals since start, for the log line and the metrics (interpreter/metrics.py).
+        self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0, "dead_letters": 0}
         self._reported, self._reported_steps = time.monotonic(), 0
 
     # -- life cycle -----------------------------------------------------------------------
@@ -260,6 +261,8 @@ class Interpreter:
         self.txn.begin()  # a record with no output still moves the offsets
         for record in outcome.records:
             self.txn.produce(record)
+            if record.topic == DLQ:
+                self.stats["dead_letters"] += 1
         if outcome.task is not None:
             self._touched[outcome.task.task_id] = outcome.task
             self.stats["steps"] += 1

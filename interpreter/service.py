@@ -6,7 +6,9 @@
 Start-up: read Settings (FLOWMETAL_*), make sure the topics exist, open the
 RocksDB cache under FLOWMETAL_STATE_DIR (one directory per group and
 instance: RocksDB locks it), start following the program store, then run the
-loop (loop.py) until SIGTERM or SIGINT.
+loop (loop.py) until SIGTERM or SIGINT. With --metrics-port (or
+FLOWMETAL_METRICS_PORT), Prometheus metrics are served on that port
+(metrics.py).
 
 Exit codes: 0 after a clean stop (the open transaction committed or aborted,
 the group left); 1 on a fatal Kafka error, fencing, or a cache that cannot be
@@ -30,6 +32,8 @@ from typing import Any
 from flowmetal.config import Settings
 from flowmetal.errors import ServiceError
 from flowmetal.interpreter.loop import LoopOptions
+from flowmetal.interpreter.metrics import interpreter_metrics
+from flowmetal.metrics import MetricsServer, port_from_env
 
 log = logging.getLogger("flowmetal.interpreter")
 
@@ -41,6 +45,7 @@ class ServiceOptions:
     loop: LoopOptions
     store: str = "rocksdb"  # "rocksdb" | "memory"
     fuel: int | None = None
+    metrics_port: int | None = None  # None: no metrics server
 
 
 def _env_int(name: str, default: int) -> int:
@@ -63,6 +68,7 @@ def options_from_env(
     store: str | None = None,
     fuel: int | None = None,
     idle_commit: bool | None = None,
+    metrics_port: int | None = None,
 ) -> ServiceOptions:
     """Options from arguments, falling back to FLOWMETAL_GROUP, _BATCH, _COMMIT_MS, ..."""
     defaults = LoopOptions()
@@ -91,7 +97,9 @@ def options_from_env(
     chosen = store or os.environ.get("FLOWMETAL_STORE") or "rocksdb"
     if chosen not in ("rocksdb", "memory"):
         raise ServiceError(f"the store is 'rocksdb' or 'memory', not {chosen!r}")
-    return ServiceOptions(loop=loop, store=chosen, fuel=fuel)
+    if metrics_port is None:
+        metrics_port = port_from_env()
+    return ServiceOptions(loop=loop, store=chosen, fuel=fuel, metrics_port=metrics_port)
 
 
 def store_path(settings: Settings, loop: LoopOptions) -> Path:
@@ -143,7 +151,11 @@ def run(settings: Settings, options: ServiceOptions) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    metrics = None
     try:
+        if options.metrics_port is not None:
+            registry = interpreter_metrics(interpreter)
+            metrics = MetricsServer(registry, options.metrics_port).start()
         interpreter.run()
     except FatalError as exc:
         log.error("fatal: %s", exc)
@@ -154,6 +166,9 @@ def run(settings: Settings, options: ServiceOptions) -> int:
     except Exception:  # crash-only: anything unexpected ends the process, loudly
         log.exception("stopped by an unexpected error")
         return 1
+    finally:
+        if metrics is not None:
+            metrics.close()
     log.info("stopped cleanly: %s", interpreter.stats)
     return 0
 
@@ -185,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="keep a transaction open for the whole --commit-ms even when input runs dry",
     )
+    parser.add_argument(
+        "--metrics-port", type=int, help="serve Prometheus /metrics here (FLOWMETAL_METRICS_PORT)"
+    )
     parser.add_argument("--log-level")
     args = parser.parse_args(argv)
     setup_logging(args.log_level)
@@ -200,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             args.store,
             args.fuel,
             args.idle_commit,
+            args.metrics_port,
         )
     except ServiceError as exc:
         log.error("%s", exc)

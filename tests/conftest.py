@@ -162,6 +162,31 @@ EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for a process's metrics or HTTP server)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def scrape() -> Callable[[int], dict[str, float]]:
+    """`scrape(port)`: the samples of http://127.0.0.1:port/metrics, by `name{labels}`."""
+    import httpx
+
+    def read(port: int) -> dict[str, float]:
+        page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        samples = {}
+        for line in page.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                samples[name] = float(value)
+        return samples
+
+    return read
+
+
+@pytest.fixture
 def examples() -> Path:
     return EXAMPLES
 

@@ -87,6 +87,9 @@ def interpreter(
         "--idle-commit/--no-idle-commit",
         help="Commit as soon as the input runs dry (default), or wait the whole --commit-ms.",
     ),
+    metrics_port: int = typer.Option(
+        None, help="Serve Prometheus /metrics on this port (FLOWMETAL_METRICS_PORT)."
+    ),
 ) -> None:
     """Run an interpreter process of the consumer group until SIGTERM."""
     from flowmetal.config import Settings
@@ -105,6 +108,7 @@ def interpreter(
             store,
             fuel,
             idle_commit,
+            metrics_port,
         )
         settings = Settings.from_env()
     except ServiceError as exc:

@@ -141,12 +141,15 @@ def env_for(settings: Settings) -> dict[str, str]:
     }
 
 
-def start_process(settings: Settings, args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    """`python -m flowmetal.cli <args>` as a real process, its output in `log`."""
+def start_process(
+    settings: Settings, args: list[str], log: Path, **env: str
+) -> subprocess.Popen[bytes]:
+    """`python -m flowmetal.cli <args>` as a real process, its output in `log`; `env` adds
+    variables (FLOWMETAL_METRICS_PORT=...)."""
     out = open(log, "ab")  # noqa: SIM115 - closed with the process by the caller's fixture
     return subprocess.Popen(
         [sys.executable, "-c", "from flowmetal.cli import main; main()", *args],
-        env=env_for(settings),
+        env={**env_for(settings), **env},
         cwd=ROOT,
         stdout=out,
         stderr=subprocess.STDOUT,

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,9 @@ def test_receive_before_the_timeout(procs: Interpreters) -> None:
         assert client.show(patient).timers == ()
 
 
-def test_dead_letters_and_processing_goes_on(procs: Interpreters) -> None:
+def test_dead_letters_and_processing_goes_on(
+    procs: Interpreters, free_port: int, scrape: Callable[[int], dict[str, float]]
+) -> None:
     from confluent_kafka import Producer
 
     from flowmetal import wire
@@ -189,7 +191,7 @@ def test_dead_letters_and_processing_goes_on(procs: Interpreters) -> None:
     from flowmetal.kafka import consumer_config
 
     push_source(procs.settings, ADD, "add")
-    procs.start("one")
+    procs.start("one", "--metrics-port", str(free_port))
     settings = procs.settings
     producer = Producer(producer_config(settings))
     producer.produce(settings.topic(INBOX), key=b"garbage", value=b"\xc3\x01 not a message")
@@ -216,6 +218,12 @@ def test_dead_letters_and_processing_goes_on(procs: Interpreters) -> None:
     assert garbage.topic == settings.topic(INBOX)
     assert garbage.partition == partition_for("garbage", settings.partitions)
     assert "no task 'nobody-home'" in by_key[b"nobody-home"].error
+    # The same counts, as Prometheus sees them.
+    metrics = scrape(free_port)
+    assert metrics["flowmetal_interpreter_dead_letters_total"] == 2
+    assert metrics["flowmetal_interpreter_steps_total"] >= 1
+    assert metrics["flowmetal_interpreter_commits_total"] >= 1
+    assert metrics["flowmetal_interpreter_partitions_owned"] == settings.partitions
 
 
 @pytest.mark.parametrize("procs", [1], indirect=True)
