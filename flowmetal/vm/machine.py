@@ -120,10 +120,18 @@ class Machine:
         """Start the traceback of a freshly raised exception at the current frame."""
         f = self.frames[-1]
         exc.traceback = [self.entry(f)]
-        if exc.context is None:
-            handled = self.handled_exception(f)
-            if handled is not None and handled is not exc:
-                exc.context = handled
+        handled = self.handled_exception(f)
+        if handled is not None and handled is not exc:
+            # Python's rule: the exception being handled becomes the context, replacing an
+            # older one (`raise e` of a saved exception); a chain from it that leads back to
+            # `exc` is cut there, so contexts never form a loop.
+            link = handled
+            while link.context is not None:
+                if link.context is exc:
+                    link.context = None
+                    break
+                link = link.context
+            exc.context = handled
 
     def entry(self, f: Frame) -> tuple[str, int, str]:
         return (f.code.filename, f.line(), f.code.name)
