@@ -38,6 +38,7 @@ from typing import Any
 from flowmetal.compile import compile_program
 from flowmetal.protocol import Message, SpawnTask
 from flowmetal.vm import Limits, Task
+from flowmetal.vm.task import DefaultHost
 
 WORKLOADS: dict[str, str] = {
     "loops": """
@@ -125,11 +126,8 @@ def main(n):
 """
 
 
-class BenchHost:
-    """The least a Host must do: a clock and callback URLs."""
-
-    def now(self) -> float:
-        return time.time()
+class BenchHost(DefaultHost):
+    """The default clock and randomness; callback URLs of a made-up server."""
 
     def callback_url(self, task_id: str, callback_id: str) -> str:
         return f"http://localhost/callbacks/{task_id}/{callback_id}"

@@ -8,12 +8,12 @@ each of its steps, which is what running through Kafka does to it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from flowmetal.protocol import Message, StepResult
 from flowmetal.runner_callbacks import CallbackListener
+from flowmetal.vm.task import DefaultHost
 
 
 class LocalTask(Protocol):
@@ -28,14 +28,11 @@ class LocalTask(Protocol):
 TaskFactory = Callable[..., LocalTask]
 
 
-class LocalHost:
-    """The VM's Host for local runs: wall-clock time and this run's callback URLs."""
+class LocalHost(DefaultHost):
+    """The VM's Host for local runs: this run's callback URLs."""
 
     def __init__(self, listener: CallbackListener) -> None:
         self._listener = listener
-
-    def now(self) -> float:
-        return time.time()
 
     def callback_url(self, task_id: str, callback_id: str) -> str:
         return self._listener.url(task_id, callback_id)

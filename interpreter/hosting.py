@@ -13,26 +13,23 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from flowmetal.callbacks import callback_url
 from flowmetal.config import Settings
 from flowmetal.errors import ServiceError
+from flowmetal.vm.task import DefaultHost
 
 log = logging.getLogger(__name__)
 
 
-class ServiceHost:
-    """The VM's Host in the interpreter service."""
+class ServiceHost(DefaultHost):
+    """The VM's Host in the interpreter service: callback URLs of the HTTP server connector."""
 
     def __init__(self, settings: Settings) -> None:
         self._base_url = settings.callback_base_url
         self._secret = settings.callback_secret
-
-    def now(self) -> float:
-        return time.time()
 
     def callback_url(self, task_id: str, callback_id: str) -> str:
         return callback_url(self._base_url, self._secret, task_id, callback_id)

@@ -200,7 +200,7 @@ BLOCK_EXCEPT_HANDLER = 2
 # with a line and column; the VM's module objects must export exactly these
 # names (a test holds them to it).
 STANDARD_MODULES: dict[str, tuple[str, ...]] = {
-    "flow": ("http", "time", "task", "connector", "json"),
+    "flow": ("http", "time", "task", "connector", "json", "random"),
     "flow.http": ("request", "callback", "Response", "HTTPError", "Timeout", "ConnectorError"),
     "flow.time": ("sleep", "now", "timeout", "forever", "Timeout"),
     "flow.task": (
@@ -215,4 +215,5 @@ STANDARD_MODULES: dict[str, tuple[str, ...]] = {
     ),
     "flow.connector": ("call", "ConnectorError"),
     "flow.json": ("dumps", "loads"),
+    "flow.random": ("random", "randint", "uniform", "choice", "shuffle", "sample", "uuid4"),
 }

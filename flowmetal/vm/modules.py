@@ -1,4 +1,5 @@
-"""The standard modules flow.http, flow.time, flow.task, flow.connector (and flow.json).
+"""The standard modules flow.http, flow.time, flow.task, flow.connector, flow.random
+(and flow.json).
 
 Each function is a Builtin with `needs_vm=True`: it gets the VM (its
 CallContext, which also carries the effect machinery of effects.py) and
@@ -218,6 +219,72 @@ def _call(vm: Any, kind: Any, payload: Any = None, timeout: Any = None) -> Wait:
     return Wait("request", [rid], "plain", f"{kind} request")
 
 
+# -- flow.random ----------------------------------------------------------------------------
+#
+# Numbers come from the host (`Host.rng()`: the operating system's randomness in
+# the service, a seeded generator in tests). No determinism is needed: a task
+# keeps what it drew in its state, and a step that fails to persist is drawn again.
+
+_SEQUENCES = (list, tuple, str, range)
+
+
+def _random(vm: Any) -> float:
+    return float(vm.host.rng().random())
+
+
+def _randint(vm: Any, a: Any, b: Any) -> int:
+    if not (_is_int(a) and _is_int(b)):
+        raise TypeError("randint() arguments must be integers")
+    if a > b:
+        raise ValueError(f"empty range in randint({a}, {b})")
+    return int(vm.host.rng().randint(a, b))
+
+
+def _uniform(vm: Any, a: Any, b: Any) -> float:
+    if not (_is_number(a) and _is_number(b)):
+        raise TypeError("uniform() arguments must be numbers")
+    return float(vm.host.rng().uniform(a, b))
+
+
+def _choice(vm: Any, seq: Any) -> Any:
+    if not isinstance(seq, _SEQUENCES):
+        raise TypeError(f"choice() needs a list, tuple, str or range, not {type_name(seq)}")
+    if not seq:
+        raise IndexError("Cannot choose from an empty sequence")
+    return seq[vm.host.rng().randrange(len(seq))]
+
+
+def _shuffle(vm: Any, items: Any) -> None:
+    if type(items) is not list:
+        raise TypeError(f"shuffle() needs a list, not {type_name(items)}")
+    vm.host.rng().shuffle(items)
+
+
+def _sample(vm: Any, population: Any, k: Any) -> list[Any]:
+    if not isinstance(population, _SEQUENCES):
+        raise TypeError(f"sample() needs a list, tuple, str or range, not {type_name(population)}")
+    if not _is_int(k):
+        raise TypeError("sample() k must be an integer")
+    if not 0 <= k <= len(population):
+        raise ValueError("Sample larger than population or is negative")
+    vm.check_count(k)  # refused before the list is built
+    return list(vm.host.rng().sample(population, k))
+
+
+def _uuid4(vm: Any) -> str:
+    import uuid
+
+    return str(uuid.UUID(int=vm.host.rng().getrandbits(128), version=4))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 MODULES: dict[str, dict[str, Any]] = {
     "flow": {
         "http": Module("flow.http"),
@@ -225,6 +292,7 @@ MODULES: dict[str, dict[str, Any]] = {
         "task": Module("flow.task"),
         "connector": Module("flow.connector"),
         "json": Module("flow.json"),
+        "random": Module("flow.random"),
     },
     "flow.http": {
         "request": _builtin("flow.http.request", _request),
@@ -257,6 +325,15 @@ MODULES: dict[str, dict[str, Any]] = {
         "ConnectorError": EXC_TYPES["ConnectorError"],
     },
     "flow.json": dict(stdlib_json.MODULE),
+    "flow.random": {
+        "random": _builtin("flow.random.random", _random),
+        "randint": _builtin("flow.random.randint", _randint),
+        "uniform": _builtin("flow.random.uniform", _uniform),
+        "choice": _builtin("flow.random.choice", _choice),
+        "shuffle": _builtin("flow.random.shuffle", _shuffle),
+        "sample": _builtin("flow.random.sample", _sample),
+        "uuid4": _builtin("flow.random.uuid4", _uuid4),
+    },
 }
 
 

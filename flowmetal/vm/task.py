@@ -15,6 +15,7 @@ request the task gave up on, anything after the task ended) are ignored.
 
 from __future__ import annotations
 
+import random
 import time
 import traceback as py_traceback
 from typing import Any, Protocol
@@ -37,14 +38,25 @@ class Host(Protocol):
 
     def now(self) -> float: ...
 
+    def rng(self) -> random.Random: ...
+
     def callback_url(self, task_id: str, callback_id: str) -> str: ...
 
 
+# The operating system's randomness: nothing to seed, nothing to store. A task keeps
+# the numbers it drew in its state, so they need not be reproducible.
+_SYSTEM_RANDOM = random.SystemRandom()
+
+
 class DefaultHost:
-    """Wall clock, and callback URLs that no server serves (tests, run_pure)."""
+    """Wall clock, system randomness, and callback URLs that no server serves (tests,
+    run_pure); the service's and the local runner's hosts change the URLs."""
 
     def now(self) -> float:
         return time.time()
+
+    def rng(self) -> random.Random:
+        return _SYSTEM_RANDOM
 
     def callback_url(self, task_id: str, callback_id: str) -> str:
         return f"flowmetal://callback/{task_id}/{callback_id}"

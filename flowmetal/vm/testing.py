@@ -13,6 +13,7 @@ after every step (the way a host that crashes between steps would see it).
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from flowmetal import protocol
@@ -22,13 +23,17 @@ from flowmetal.vm.task import Host, Task
 
 
 class FixedHost:
-    """A host with a clock that only moves when told to."""
+    """A host with a clock that only moves when told to, and seeded randomness."""
 
-    def __init__(self, start: float = 1000.0) -> None:
+    def __init__(self, start: float = 1000.0, seed: int = 0) -> None:
         self.time = start
+        self._rng = random.Random(seed)
 
     def now(self) -> float:
         return self.time
+
+    def rng(self) -> random.Random:
+        return self._rng
 
     def callback_url(self, task_id: str, callback_id: str) -> str:
         return f"https://hooks.example/{task_id}/{callback_id}"
