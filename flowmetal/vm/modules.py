@@ -209,13 +209,16 @@ def _self_id(vm: Any) -> str:
 # -- flow.connector -------------------------------------------------------------------------
 
 
-def _call(vm: Any, kind: Any, payload: Any = None, timeout: Any = None) -> Wait:
+def _call(vm: Any, kind: Any, payload: Any = None, timeout: Any = None, retries: Any = 0) -> Wait:
     if not isinstance(kind, str) or not kind:
         raise TypeError("call() kind must be a non-empty str")
     seconds = None if timeout is None else _seconds(timeout, "timeout")
+    if not _is_int(retries) or retries < 0:
+        raise ValueError("call() retries must be a whole number, 0 or more")
     rid = vm.new_id()
     vm.expect(rid, f"{kind} request")
-    vm.emit(protocol.Request(rid, vm.task_id, kind, to_json(payload, "call() payload"), seconds))
+    body = to_json(payload, "call() payload")
+    vm.emit(protocol.Request(rid, vm.task_id, kind, body, seconds, retries))
     return Wait("request", [rid], "plain", f"{kind} request")
 
 

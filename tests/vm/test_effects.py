@@ -100,6 +100,30 @@ def test_failed_response_raises_at_the_call_site(roundtrip: bool) -> None:
     assert outcome["ok"] is False and outcome["error"]["type"] == "ValueError"
 
 
+def test_connector_call_carries_its_timeout_and_retries(roundtrip: bool) -> None:
+    d = drive(
+        """
+        from flow.connector import call
+        def main():
+            first = call("echo", {"n": 1}, timeout=2.5, retries=3)
+            return [first, call("echo", "plain")]
+        """,
+        roundtrip=roundtrip,
+    )
+    r = d.start()
+    assert r.effects == [protocol.Request("t1.1", "t1", "echo", {"n": 1}, 2.5, 3)]
+    r = d.respond("t1.1", {"n": 1})
+    assert r.effects == [protocol.Request("t1.2", "t1", "echo", "plain", None, 0)]
+    assert d.respond("t1.2", "plain").result == [{"n": 1}, "plain"]
+    for bad in ("-1", "1.5", "True"):
+        failed = drive(
+            f"from flow.connector import call\ndef main():\n    call('k', retries={bad})\n"
+        )
+        r = failed.start()
+        assert r.status == "failed" and r.error is not None
+        assert r.error.message == "call() retries must be a whole number, 0 or more"
+
+
 def test_unknown_error_types_become_connector_error_or_http_error() -> None:
     d = drive(
         """
