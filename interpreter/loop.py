@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 class LoopOptions:
     """The service's knobs; `batch` and `commit_ms` are the throughput/latency dial."""
 
-    group: str = "flowmetal-interpreter"
+    group: str = "flowmetal.interpreter"  # the service's default: <topic prefix>interpreter
     batch: int = 1000  # records per transaction, at most
     commit_ms: int = 100  # how long a transaction collects records, at most
     session_timeout_ms: int = 10_000
@@ -77,9 +77,9 @@ class LoopOptions:
 
     def transactional_id(self) -> str:
         if self.instance_id:
-            return f"flowmetal-interpreter.{self.group}.{self.instance_id}"
+            return f"{self.group}.{self.instance_id}"
         unique = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-        return f"flowmetal-interpreter.{self.group}.{unique}"
+        return f"{self.group}.{unique}"
 
 
 class Interpreter:

@@ -35,7 +35,7 @@ def interpreter_metrics(interpreter: Interpreter) -> Registry:
     )
     registry.gauge(
         "flowmetal_interpreter_tasks_cached",
-        "Live tasks kept in memory between transactions.",
+        "Tasks kept in memory between transactions (recently stepped, finished ones too).",
         lambda: len(interpreter.engine.cache),
     )
     registry.gauge(

@@ -69,11 +69,16 @@ def options_from_env(
     fuel: int | None = None,
     idle_commit: bool | None = None,
     metrics_port: int | None = None,
+    *,
+    topic_prefix: str = Settings.topic_prefix,
 ) -> ServiceOptions:
-    """Options from arguments, falling back to FLOWMETAL_GROUP, _BATCH, _COMMIT_MS, ..."""
+    """Options from arguments, falling back to FLOWMETAL_GROUP, _BATCH, _COMMIT_MS, ...
+
+    The group defaults to `<topic prefix>interpreter`, as connectors' groups default to
+    `<topic prefix>connector.<kind>`: two deployments on one cluster stay apart."""
     defaults = LoopOptions()
     loop = LoopOptions(
-        group=group or os.environ.get("FLOWMETAL_GROUP") or defaults.group,
+        group=group or os.environ.get("FLOWMETAL_GROUP") or f"{topic_prefix}interpreter",
         batch=batch or _env_int("FLOWMETAL_BATCH", defaults.batch),
         commit_ms=commit_ms
         if commit_ms is not None
@@ -219,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             args.fuel,
             args.idle_commit,
             args.metrics_port,
+            topic_prefix=settings.topic_prefix,
         )
     except ServiceError as exc:
         log.error("%s", exc)

@@ -74,7 +74,9 @@ def _print_error(record: Any) -> None:
 
 
 def interpreter(
-    group: str = typer.Option(None, help="Consumer group of the interpreters."),
+    group: str = typer.Option(
+        None, help="Consumer group of the interpreters (default: <topic prefix>interpreter)."
+    ),
     batch: int = typer.Option(None, help="Records per transaction, at most."),
     commit_ms: int = typer.Option(None, help="How long a transaction collects records, ms."),
     instance_id: str = typer.Option(None, help="Stable id: a restart fences its predecessor."),
@@ -98,6 +100,7 @@ def interpreter(
 
     service.setup_logging()
     try:
+        settings = Settings.from_env()
         options = service.options_from_env(
             group,
             batch,
@@ -109,8 +112,8 @@ def interpreter(
             fuel,
             idle_commit,
             metrics_port,
+            topic_prefix=settings.topic_prefix,
         )
-        settings = Settings.from_env()
     except ServiceError as exc:
         _fail(str(exc), 2)
     raise typer.Exit(service.run(settings, options))
@@ -125,7 +128,10 @@ def tasks_start(
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait with --wait."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Start a task of PROGRAM's latest version."""
+    """Start a task of PROGRAM's latest version.
+
+    Prints the task id; with --wait, the result as one line of JSON (the task id goes
+    to stderr), or with --json the task's final state (id, status, result or error)."""
     from flowmetal.errors import ServiceError
     from flowmetal.interpreter.client import WaitTimeout, new_task_id
 
@@ -142,16 +148,21 @@ def tasks_start(
                     typer.echo(tid)
                 return
             tid = task_id or new_task_id()
+            if not as_json:
+                typer.echo(f"task {tid}", err=True)  # for `tasks show` and `history` later
             record = client.run(program, values, task_id=tid, timeout=timeout)
         except WaitTimeout:
             _fail(f"task {tid} did not end within {timeout:g}s", 2)
         except ServiceError as exc:
             _fail(str(exc))
-    if record.status == "done":
+    if as_json:
+        typer.echo(json.dumps(_state_dict(record)))
+    elif record.status == "done":
         typer.echo(json.dumps(record.result_value))
-        return
-    _print_error(record)
-    raise typer.Exit(1)
+    else:
+        _print_error(record)
+    if record.status != "done":
+        raise typer.Exit(1)
 
 
 @tasks_app.command("show")

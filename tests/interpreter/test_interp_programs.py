@@ -109,6 +109,7 @@ def test_the_task_cli(procs: Interpreters) -> None:
     done = _cli(procs, "tasks", "start", "add", "--args", "[20, 22]", "--id", "sum-1", "--wait")
     assert done.returncode == 0, done.stderr + procs.tails()
     assert done.stdout.strip() == "42"
+    assert done.stderr.strip() == "task sum-1"
     # The same id again: the start is ignored and the result is the first one's.
     again = _cli(procs, "tasks", "start", "add", "--args", "[1, 1]", "--id", "sum-1", "--wait")
     assert (again.returncode, again.stdout.strip()) == (0, "42")
@@ -120,6 +121,11 @@ def test_the_task_cli(procs: Interpreters) -> None:
     failed = _cli(procs, "tasks", "start", "add", "--args", '["a", 1]', "--wait")
     assert failed.returncode == 1
     assert "TypeError" in failed.stderr and 'add.flow", line 3' in failed.stderr
+    as_json = _cli(procs, "tasks", "start", "add", "--args", '["a", 1]', "--wait", "--json")
+    assert as_json.returncode == 1
+    final = json.loads(as_json.stdout)
+    assert final["task_id"].startswith("t-") and final["status"] == "failed"
+    assert final["error"]["type"] == "TypeError"
 
     slow = _cli(
         procs,
