@@ -37,6 +37,10 @@ def main():
     keys = iter({"a": 1, "b": 2})
     out.append([next(keys), next(keys), next(keys, None)])
     out.append(list(zip(*map(str, [12, 34]))))
+    out.append(next(x for x in range(10) if x * x > 20))
+    out.append(next((x for x in [] if x), "none found"))
+    evens = (x for x in range(7) if x % 2 == 0)
+    out.append([next(evens), list(evens), list(evens)])
     try:
         len(zip([1], [2]))
     except TypeError:
