@@ -55,6 +55,11 @@ TYPES: dict[str, type] = {
     "range": range,
 }
 _ATOMS = (type(None), bool, int, float, str)
+# `d.keys()`, `d.values()`, `d.items()`: Python's own live views (a snapshot stores
+# which view of which dict).
+DICT_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))
+_SIZED = (list, tuple, dict, set, frozenset, str, range, *DICT_VIEWS)
+_REVERSIBLE = (list, tuple, str, range, dict, *DICT_VIEWS)
 
 
 def call_builtin(
@@ -147,6 +152,15 @@ def _repr(v: Any, r: _Render) -> str:
             return "{" + inner + "}" if t is set else "frozenset({" + inner + "})"
         finally:
             r.active.discard(id(v))
+    if t in DICT_VIEWS:
+        if id(v) in r.active:  # a view among the values it shows, as Python shows it
+            return r.spend("...")
+        r.active.add(id(v))
+        r.spend("  " * len(v))
+        try:
+            return f"{t.__name__}([" + ", ".join(_repr(x, r) for x in v) + "])"
+        finally:
+            r.active.discard(id(v))
     if isinstance(v, ExcValue):
         return r.spend(exc_repr(v))
     if isinstance(v, Builtin) and v.bound_self is None and v.name in TYPES:
@@ -227,7 +241,7 @@ def _len(*args: Any) -> int:
     if len(args) != 1:
         raise TypeError(f"len() takes exactly one argument ({len(args)} given)")
     obj = args[0]
-    if isinstance(obj, list | tuple | dict | set | frozenset | str | range):
+    if isinstance(obj, _SIZED):
         return len(obj)
     # Only plain collections have a length: no VM object's __len__ is reachable.
     raise TypeError(f"object of type '{type_name(obj)}' has no len()")
@@ -298,11 +312,6 @@ def _sum(ctx: CallContext, iterable: Any, /, start: Any = 0) -> Any:
     return total
 
 
-# Dicts, sets and their views are copied when iteration starts and watched for
-# size changes (Python's "changed size during iteration").
-_DICT_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))
-
-
 def to_iter(x: Any) -> SeqIter:
     """`iter(x)`, and the iterator a `for` loop or comprehension walks."""
     t = type(x)
@@ -310,7 +319,7 @@ def to_iter(x: Any) -> SeqIter:
         return SeqIter(x)
     if t is SeqIter:
         return x  # type: ignore[no-any-return]
-    if t is dict or t is set or t is frozenset or t in _DICT_VIEWS:
+    if t is dict or t is set or t is frozenset or t in DICT_VIEWS:
         return SeqIter(list(x), 0, x, len(x))
     raise TypeError(f"'{type_name(x)}' object is not iterable")
 
@@ -355,7 +364,7 @@ def _enumerate(ctx: CallContext, iterable: Any, start: int = 0) -> SeqIter:
 def _reversed(ctx: CallContext, seq: Any, /) -> SeqIter:
     if type(seq) is range:
         ctx.check_size(seq)
-    if not isinstance(seq, list | tuple | str | range | dict):
+    if not isinstance(seq, _REVERSIBLE):
         raise TypeError(f"'{type_name(seq)}' object is not reversible")
     return SeqIter(list(reversed(seq)))
 

@@ -15,8 +15,9 @@ collection checks the task's size limit first, `list.sort(key=)` calls
 back into the VM, and `str.format` must not follow attribute paths into
 Python objects (`"{0.__class__}"`).
 
-dict.keys(), .values() and .items() return lists (not live views), which
-a snapshot can store like any other value.
+dict.keys(), .values() and .items() return Python's live views: their
+operators (`in`, `==`, `&`, `|`, `-`, `^`) are Python's, they have no
+methods, and a snapshot stores which view of which dict they are.
 """
 
 from __future__ import annotations
@@ -313,10 +314,10 @@ _TABLE: dict[str, dict[str, tuple[Any, bool]]] = {
         "sort": (_list_sort, True),
     },
     "dict": {
-        **{name: (getattr(dict, name), False) for name in "get pop popitem copy clear".split()},
-        "keys": (lambda d, /: list(d.keys()), False),
-        "values": (lambda d, /: list(d.values()), False),
-        "items": (lambda d, /: list(d.items()), False),
+        **{
+            name: (getattr(dict, name), False)
+            for name in "get pop popitem copy clear keys values items".split()
+        },
         "setdefault": (_grows(dict.setdefault), True),
         "update": (_grows(dict.update), True),
     },

@@ -90,6 +90,17 @@ HAND_WRITTEN = {
             text = "".join(f"{k}={v};" for k, v in d.items())
             return [out, shared, text, [c for c in "abc"], list(zip(range(n), "xyz"))]
     """,
+    "dict_views_held_across_effects": """
+        from flow.connector import call
+        def main(n):
+            d = {"a": 1}
+            keys, items = d.keys(), d.items()
+            for i in range(n):
+                d[call("echo", "k" + str(i))] = i
+            same = d
+            same["last"] = len(keys)
+            return [sorted(keys), sorted(items), sorted(keys & {"a", "k0", "z"}), repr(d.values())]
+    """,
     "iterators_held_across_effects": """
         from flow.connector import call
         def main(n):

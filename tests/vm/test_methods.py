@@ -113,13 +113,16 @@ def test_list_methods_and_sort_with_key() -> None:
         m(words, "remove", "zz")
 
 
-def test_dict_methods_return_lists() -> None:
+def test_dict_methods() -> None:
     d = {"a": 1, "b": 2}
-    assert (
-        m(d, "keys") == ["a", "b"]
-        and m(d, "values") == [1, 2]
-        and m(d, "items") == [("a", 1), ("b", 2)]
-    )
+    keys, values, items = m(d, "keys"), m(d, "values"), m(d, "items")
+    d["z"] = 26
+    # Live views: they follow the dict.
+    assert list(keys) == ["a", "b", "z"] and list(values) == [1, 2, 26]
+    assert list(items) == [("a", 1), ("b", 2), ("z", 26)]
+    del d["z"]
+    with pytest.raises(AttributeError):  # no methods, so no way to the view's `mapping`
+        get_attribute(keys, "mapping")
     assert m(d, "get", "z", 0) == 0 and m(d, "setdefault", "c", 3) == 3
     m(d, "update", {"a": 10}, e=5)
     assert d == {"a": 10, "b": 2, "c": 3, "e": 5}
