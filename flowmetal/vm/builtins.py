@@ -58,8 +58,9 @@ _ATOMS = (type(None), bool, int, float, str)
 # `d.keys()`, `d.values()`, `d.items()`: Python's own live views (a snapshot stores
 # which view of which dict).
 DICT_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))
-_SIZED = (list, tuple, dict, set, frozenset, str, range, *DICT_VIEWS)
-_REVERSIBLE = (list, tuple, str, range, dict, *DICT_VIEWS)
+# Flowmetal values are exactly these types (no subclasses), so a type test is enough.
+_SIZED = frozenset({list, tuple, dict, set, frozenset, str, range, *DICT_VIEWS})
+_REVERSIBLE = frozenset({list, tuple, str, range, dict, *DICT_VIEWS})
 
 
 def call_builtin(
@@ -241,7 +242,7 @@ def _len(*args: Any) -> int:
     if len(args) != 1:
         raise TypeError(f"len() takes exactly one argument ({len(args)} given)")
     obj = args[0]
-    if isinstance(obj, _SIZED):
+    if type(obj) in _SIZED:
         return len(obj)
     # Only plain collections have a length: no VM object's __len__ is reachable.
     raise TypeError(f"object of type '{type_name(obj)}' has no len()")
@@ -364,7 +365,7 @@ def _enumerate(ctx: CallContext, iterable: Any, start: int = 0) -> SeqIter:
 def _reversed(ctx: CallContext, seq: Any, /) -> SeqIter:
     if type(seq) is range:
         ctx.check_size(seq)
-    if not isinstance(seq, _REVERSIBLE):
+    if type(seq) not in _REVERSIBLE:
         raise TypeError(f"'{type_name(seq)}' object is not reversible")
     return SeqIter(list(reversed(seq)))
 
