@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +86,48 @@ def consumer_config(
     }
     config.update(overrides or {})
     return config
+
+
+def read_topic(settings: Settings, topic: str, timeout: float = 30.0) -> Iterator[Any]:
+    """The committed records of every partition of `topic` (full name), from the beginning
+    to the end it had when called; ServiceError if the topic does not answer in time."""
+    import uuid
+
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    consumer = Consumer(consumer_config(settings, f"{settings.topic_prefix}reader-{uuid.uuid4()}"))
+    try:
+        metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+        if metadata is None or metadata.error is not None or not metadata.partitions:
+            raise ServiceError(f"topic {topic} does not exist (flowmetal topics ensure)")
+        ends = {}
+        for number in metadata.partitions:
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, number), timeout)
+            if high > low:
+                ends[number] = high
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(ends)])
+        deadline = time.monotonic() + timeout
+        while ends:
+            if time.monotonic() > deadline:
+                raise ServiceError(f"reading {topic}: no progress within {timeout:.0f}s")
+            msg = consumer.poll(0.2)
+            if msg is None:
+                # Under read_committed, transaction markers and aborted records take
+                # offsets but are never delivered: the position tells where we are.
+                for tp in consumer.position([TopicPartition(topic, p) for p in list(ends)]):
+                    if tp.offset >= ends[tp.partition]:
+                        del ends[tp.partition]
+                continue
+            if msg.error():
+                raise ServiceError(f"reading {topic}: {msg.error()}")
+            partition, offset = msg.partition(), msg.offset() or 0
+            if partition in ends:
+                if offset + 1 >= ends[partition]:
+                    del ends[partition]
+                deadline = time.monotonic() + timeout
+                yield msg
+    finally:
+        consumer.close()
 
 
 def admin(settings: Settings) -> AdminClient:

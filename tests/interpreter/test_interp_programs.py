@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -224,6 +225,16 @@ def test_dead_letters_and_processing_goes_on(
     assert garbage.topic == settings.topic(INBOX)
     assert garbage.partition == partition_for("garbage", settings.partitions)
     assert "no task 'nobody-home'" in by_key[b"nobody-home"].error
+    # The same letters, as an operator lists them.
+    listed = _cli(procs, "dlq", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["key"]: row for row in map(json.loads, listed.stdout.splitlines())}
+    assert set(rows) == {"garbage", "nobody-home"}
+    assert base64.b64decode(rows["garbage"]["value_base64"]) == b"\xc3\x01 not a message"
+    assert rows["garbage"]["topic"] == settings.topic(INBOX)
+    assert "no task 'nobody-home'" in rows["nobody-home"]["error"]
+    text = _cli(procs, "dlq", "list").stdout
+    assert f"{settings.topic(INBOX)}[" in text and "key 'nobody-home': no task" in text
     # The same counts, as Prometheus sees them.
     metrics = scrape(free_port)
     assert metrics["flowmetal_interpreter_dead_letters_total"] == 2
