@@ -1,7 +1,7 @@
 """The `flowmetal` command: one Typer app, with each group of commands in its own module.
 
     flowmetal run / check             cli/local.py      (no Kafka)
-    flowmetal topics / programs       cli/store.py      (Kafka admin and program store)
+    flowmetal topics / programs / dlq cli/store.py      (Kafka admin, program store, dead letters)
     flowmetal interpreter / tasks     cli/service.py    (the interpreter service and its client)
     flowmetal connector ...           cli/connector.py  (connector processes)
 
