@@ -2,9 +2,9 @@
 
     POST /v1/programs               {"name", "source", "filename"?} -> {"name", "version"}
     GET  /v1/programs               every program with its versions
-    POST /v1/tasks                  {"program", "version"?, "entry"?, "args"?, "kwargs"?, "id"?}
+    POST /v1/tasks?wait=S           {"program", "version"?, "entry"?, "args"?, "kwargs"?, "id"?}
     GET  /v1/tasks?status=&limit=   tasks, most recently updated first
-    GET  /v1/tasks/{id}             status, waiting_for, result, error
+    GET  /v1/tasks/{id}?wait=S      status, waiting_for, result, error
     GET  /v1/tasks/{id}/history     history events (?after=seq&limit=)
     POST /v1/tasks/{id}/messages    {"value", "id"?} -> a `message` to the task
     POST /v1/tasks/{id}/cancel      {"reason"?} -> a `cancel` to the task
@@ -14,6 +14,11 @@ Writes become Kafka records (through the server's transactional writer);
 reads come from the read model. A push compiles the program first, so a
 program with a syntax or compile error never reaches the program store; the
 error comes back as 400 with its line and column.
+
+`wait=S` (seconds, at most MAX_WAIT) holds the answer until the task has
+ended or S seconds have passed, whichever comes first: start-and-await in
+one call. The answer is the task as the read model then has it; a status
+that is not final means the wait ran out. Waiting polls the read model.
 
 A start with a client-chosen id is idempotent: when the read model (or this
 process, before the read model catches up) knows the id, the answer is the
@@ -143,6 +148,35 @@ async def list_programs(request: web.Request) -> web.Response:
 # -- tasks -------------------------------------------------------------------------------
 
 
+MAX_WAIT = 60.0  # seconds; longer waits belong in a loop on the client's side
+
+
+def _wait_seconds(request: web.Request) -> float:
+    raw = request.query.get("wait")
+    if raw is None:
+        return 0.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise BadRequest("'wait' must be a number of seconds") from None
+    if not 0 <= seconds <= MAX_WAIT:
+        raise BadRequest(f"'wait' must be between 0 and {MAX_WAIT:g} seconds")
+    return seconds
+
+
+async def _until_ended(server: Server, task_id: str, seconds: float) -> dict[str, Any] | None:
+    """The task's summary once it has ended, or as it is when `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    pause = 0.01
+    while True:
+        found = _summary(server, task_id)
+        left = deadline - time.monotonic()
+        if (found is not None and found.get("status") in FINAL_STATUSES) or left <= 0:
+            return found
+        await asyncio.sleep(min(pause, left))
+        pause = min(pause * 2, 0.2)
+
+
 def _summary(server: Server, task_id: str) -> dict[str, Any] | None:
     """The read model's view of a task, or a "starting" stub for one this process started."""
     found = server.store.task(task_id)
@@ -154,6 +188,7 @@ def _summary(server: Server, task_id: str) -> dict[str, Any] | None:
 @_handler
 async def start_task(request: web.Request) -> web.Response:
     server = request.app[SERVER]
+    wait = _wait_seconds(request)
     body = await _json_body(request)
     program = _field(body, "program", str, None)
     if program is None:
@@ -168,6 +203,8 @@ async def start_task(request: web.Request) -> web.Response:
     if task_id is not None:
         existing = _summary(server, task_id)
         if existing is not None or task_id in server.starts_in_flight:
+            if wait:
+                existing = await _until_ended(server, task_id, wait)
             return web.json_response(existing or {"id": task_id, "status": "starting"})
     if version is None:
         version = server.store.latest_version(program)
@@ -197,15 +234,21 @@ async def start_task(request: web.Request) -> web.Response:
         server.store.mark_started(task_id, stub)
     finally:
         server.starts_in_flight.discard(task_id)
+    if wait:
+        stub = await _until_ended(server, task_id, wait) or stub
     return web.json_response(stub, status=201)
 
 
+@_handler
 async def get_task(request: web.Request) -> web.Response:
     server = request.app[SERVER]
     task_id = request.match_info["id"]
+    wait = _wait_seconds(request)
     found = _summary(server, task_id)
     if found is None:
         return json_error(404, f"no task {task_id!r}")
+    if wait:
+        found = await _until_ended(server, task_id, wait) or found
     return web.json_response(found)
 
 

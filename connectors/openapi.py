@@ -20,6 +20,13 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 _ERROR = _json(_ref("Error"), "An error")
 _TASK_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 _JSON_VALUE: dict[str, Any] = {"description": "Any JSON value"}
+_WAIT = {
+    "name": "wait",
+    "in": "query",
+    "description": "Seconds (0-60) to hold the answer until the task has ended; a status "
+    "that is not final in the answer means the wait ran out",
+    "schema": {"type": "number", "minimum": 0, "maximum": 60},
+}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -137,7 +144,8 @@ OPENAPI: dict[str, Any] = {
         },
         "/v1/tasks": {
             "post": {
-                "summary": "Start a task",
+                "summary": "Start a task (with ?wait=S: and answer when it has ended)",
+                "parameters": [_WAIT],
                 "requestBody": _json(_ref("TaskStart"), "What to start"),
                 "responses": {
                     "201": _json(_ref("Task"), "Started"),
@@ -159,8 +167,12 @@ OPENAPI: dict[str, Any] = {
         "/v1/tasks/{id}": {
             "get": {
                 "summary": "A task's status, result and error (from the read model)",
-                "parameters": [_TASK_ID],
-                "responses": {"200": _json(_ref("Task"), "The task"), "404": _ERROR},
+                "parameters": [_TASK_ID, _WAIT],
+                "responses": {
+                    "200": _json(_ref("Task"), "The task"),
+                    "400": _ERROR,
+                    "404": _ERROR,
+                },
             }
         },
         "/v1/tasks/{id}/history": {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -319,6 +320,47 @@ def test_start_needs_a_pushed_program_and_is_idempotent_with_an_id(tmp_path: Pat
         "parent": None,
         "parent_request": None,
     }
+
+
+def test_wait_holds_the_answer_until_the_task_has_ended(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, server: Server) -> None:
+        server.store.put_program("greet", "v1", "greet.flow", 5)
+
+        async def finish_later() -> None:
+            await asyncio.sleep(0.3)
+            apply_state(server.store, "w-1", "waiting", offset=0)
+            await asyncio.sleep(0.3)
+            apply_state(server.store, "w-1", "done", offset=1, result=json.dumps("hi"))
+
+        body = {"program": "greet", "id": "w-1"}
+        finishing = asyncio.ensure_future(finish_later())
+        began = time.monotonic()
+        started = await client.post("/v1/tasks?wait=30", json=body, headers=AUTH)
+        waited = time.monotonic() - began
+        await finishing
+        assert started.status == 201
+        answer = await started.json()
+        assert (answer["status"], answer["result"]) == ("done", "hi")
+        assert 0.5 < waited < 20  # it waited for the end, and no longer than that
+        # An ended task answers at once, waiting or not.
+        again = await client.get("/v1/tasks/w-1?wait=30", headers=AUTH)
+        assert (await again.json())["result"] == "hi"
+
+        # A wait that runs out answers with the task as it is.
+        apply_state(server.store, "w-2", "waiting", offset=2, waiting_for="w-2.1")
+        began = time.monotonic()
+        still = await client.get("/v1/tasks/w-2?wait=0.4", headers=AUTH)
+        assert time.monotonic() - began >= 0.4
+        assert (still.status, (await still.json())["status"]) == (200, "waiting")
+
+        for bad in ("soon", "-1", "61"):
+            refused = await client.get(f"/v1/tasks/w-2?wait={bad}", headers=AUTH)
+            assert refused.status == 400, bad
+            assert "'wait'" in (await refused.json())["error"]["message"]
+        missing = await client.get("/v1/tasks/nobody?wait=1", headers=AUTH)
+        assert missing.status == 404
+
+    serve(tmp_path, scenario)
 
 
 def test_status_history_and_listing_come_from_the_read_model(tmp_path: Path) -> None:

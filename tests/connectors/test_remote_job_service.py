@@ -118,7 +118,15 @@ def test_push_errors_and_messages_through_the_api(stack: Stack) -> None:
     for value in ({"a": 1}, [2, "two"]):
         sent = stack.server.api("POST", "/v1/tasks/r1/messages", json={"value": value})
         assert sent.status_code == 202
-    task = stack.wait_status("r1", {"done", "failed"})
+    # ?wait= holds the answer until the task has ended (the read model follows the state).
+    task = stack.server.api("GET", "/v1/tasks/r1?wait=25").json()
+    assert task["status"] == "done", (task, stack.logs())
     assert task["result"] == [{"a": 1}, [2, "two"]]
+    # Start and await in one call.
+    stack.push("adder", "def main(a, b):\n    return a + b\n")
+    body = {"program": "adder", "args": [2, 3], "id": "add-1"}
+    added = stack.server.api("POST", "/v1/tasks?wait=25", json=body)
+    assert added.status_code == 201
+    assert (added.json()["status"], added.json()["result"]) == ("done", 5), stack.logs()
     listed = stack.server.api("GET", "/v1/tasks?status=done").json()["tasks"]
     assert "r1" in [t["id"] for t in listed]
