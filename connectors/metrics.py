@@ -53,6 +53,7 @@ class ServerMetrics:
 def runtime_metrics(runtime: ConnectorRuntime) -> Registry:
     """What a connector process reports, read from its runtime at scrape time."""
     registry = Registry()
+    registry.add(runtime.request_seconds)
     kind = runtime.kind
     registry.counted(
         "flowmetal_connector_responses_total",

@@ -58,7 +58,7 @@ from flowmetal.config import DLQ, INBOX, OUTBOX, Settings
 from flowmetal.connectors import sdk
 from flowmetal.errors import ServiceError
 from flowmetal.kafka import MAX_RECORD_BYTES, ensure_topics
-from flowmetal.metrics import MetricsServer, port_from_env
+from flowmetal.metrics import Histogram, MetricsServer, port_from_env
 from flowmetal.protocol import JSON, Message, Request
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,11 @@ class ConnectorRuntime:
         # Totals for logs, benchmarks and metrics (connectors/metrics.py).
         self.served = 0  # responses committed
         self.dead_letters = 0  # undecodable requests committed to the dead-letter topic
+        self.request_seconds = Histogram(
+            "flowmetal_connector_request_seconds",
+            "Time to serve one request, retries and backoff included, by connector kind.",
+            labels={"kind": kind},
+        )
 
     def stop(self) -> None:
         """Ask the loop to drain and exit; safe from a signal handler."""
@@ -267,7 +272,9 @@ class ConnectorRuntime:
         task.add_done_callback(self._tasks.discard)
 
     async def _serve(self, entry: _Entry, request: Request) -> None:
+        began = time.monotonic()
         payload = await sdk.serve(self.connector, request)
+        self.request_seconds.observe(time.monotonic() - began)
         # Never leave an entry unfinished (it would hold its partition) nor hand Kafka a
         # record it refuses (the same request would fail every restart: a poison pill).
         try:

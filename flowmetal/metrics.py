@@ -1,9 +1,10 @@
 """Prometheus metrics in the text exposition format, and a tiny server for them.
 
-A few counters and gauges need no client library: a `Counter` keeps one
-number per label set; a `Sampled` metric asks a function for its value when
-the page is scraped, so a process exposes the numbers it keeps anyway (the
-interpreter's step count, the read model's lag) and they are never stale.
+A few metric types need no client library: a `Counter` keeps one number
+per label set; a `Sampled` metric asks a function for its value when the
+page is scraped, so a process exposes the numbers it keeps anyway (the
+interpreter's step count, the read model's lag) and they are never stale; a
+`Histogram` counts observations (durations) into fixed buckets.
 `Registry.render()` is the page (text format 0.0.4).
 
 Every long-running process can serve its registry: the HTTP server connector
@@ -14,6 +15,7 @@ thread: a scrape never waits for, nor blocks, the Kafka loop).
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import threading
@@ -62,9 +64,9 @@ class Counter:
     def value(self, **labels: str) -> float:
         return self._values.get(tuple(sorted(labels.items())), 0.0)
 
-    def samples(self) -> list[tuple[LabelValues, float]]:
+    def samples(self) -> list[tuple[str, LabelValues, float]]:
         with self._lock:
-            return sorted(self._values.items())
+            return [(self.name, labels, value) for labels, value in sorted(self._values.items())]
 
 
 class Sampled:
@@ -84,15 +86,63 @@ class Sampled:
         self._read = read
         self._labels: LabelValues = tuple(sorted((labels or {}).items()))
 
-    def samples(self) -> list[tuple[LabelValues, float]]:
-        return [(self._labels, float(self._read()))]
+    def samples(self) -> list[tuple[str, LabelValues, float]]:
+        return [(self.name, self._labels, float(self._read()))]
+
+
+# Seconds, from a fast step to a slow commit; Prometheus adds +Inf.
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Histogram:
+    """Observations (durations, in seconds) counted into buckets: Prometheus' histogram."""
+
+    kind = "histogram"
+
+    def __init__(
+        self,
+        name: str,
+        help_text: str,
+        buckets: tuple[float, ...] = DURATION_BUCKETS,
+        labels: dict[str, str] | None = None,
+    ):
+        self.name = name
+        self.help = help_text
+        self.buckets = buckets
+        self._labels: LabelValues = tuple(sorted((labels or {}).items()))
+        self._counts = [0] * (len(buckets) + 1)  # the last one is +Inf
+        self._sum = 0.0
+        self._lock = threading.Lock()
+
+    def observe(self, value: float) -> None:
+        index = bisect.bisect_left(self.buckets, value)
+        with self._lock:
+            self._counts[index] += 1
+            self._sum += value
+
+    def samples(self) -> list[tuple[str, LabelValues, float]]:
+        with self._lock:
+            counts, total = list(self._counts), self._sum
+        out = []
+        running = 0
+        for bound, count in zip((*self.buckets, float("inf")), counts, strict=True):
+            running += count
+            le = "+Inf" if bound == float("inf") else _number(bound)
+            out.append((f"{self.name}_bucket", (*self._labels, ("le", le)), float(running)))
+        out.append((f"{self.name}_sum", self._labels, total))
+        out.append((f"{self.name}_count", self._labels, float(running)))
+        return out
 
 
 class Registry:
     """The metrics one process exposes."""
 
     def __init__(self) -> None:
-        self._metrics: list[Counter | Sampled] = []
+        self._metrics: list[Counter | Sampled | Histogram] = []
+
+    def add(self, metric: Counter | Sampled | Histogram) -> None:
+        """Expose a metric made elsewhere (a loop that observes its own histograms)."""
+        self._metrics.append(metric)
 
     def counter(self, name: str, help_text: str) -> Counter:
         metric = Counter(name, help_text)
@@ -117,8 +167,8 @@ class Registry:
         for metric in self._metrics:
             lines.append(f"# HELP {metric.name} {metric.help}")
             lines.append(f"# TYPE {metric.name} {metric.kind}")
-            for labels, value in metric.samples():
-                lines.append(f"{metric.name}{_labels(labels)} {_number(value)}")
+            for name, labels, value in metric.samples():
+                lines.append(f"{name}{_labels(labels)} {_number(value)}")
         return "\n".join(lines) + "\n"
 
 

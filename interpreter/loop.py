@@ -55,6 +55,7 @@ from flowmetal.interpreter.store import StoredTask, TaskStore
 from flowmetal.interpreter.timers import TimerIndex
 from flowmetal.interpreter.transaction import AbortableError, FatalError, TransactionalProducer
 from flowmetal.kafka import consumer_config
+from flowmetal.metrics import Histogram
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,14 @@ class Interpreter:
         self.owned: set[int] = set()
         # Totals since start, for the log line and the metrics (interpreter/metrics.py).
         self.stats = {"steps": 0, "commits": 0, "aborts": 0, "timers": 0, "dead_letters": 0}
+        self.step_seconds = Histogram(
+            "flowmetal_interpreter_step_seconds",
+            "Time to handle one inbox record: decode it, run the step, encode the snapshot.",
+        )
+        self.commit_seconds = Histogram(
+            "flowmetal_interpreter_commit_seconds",
+            "Time to commit one transaction: flush, send the offsets, commit.",
+        )
         self._reported, self._reported_steps = time.monotonic(), 0
 
     # -- life cycle -----------------------------------------------------------------------
@@ -257,7 +266,9 @@ class Interpreter:
             return  # fetched before a revocation; the next owner reads it again
         if offset < self._expect.get(partition, offset):
             return  # handled already: fetched again after a rebalance or a rewind
+        began = time.monotonic()
         outcome = self.engine.handle(partition, offset, msg.key(), msg.value())
+        self.step_seconds.observe(time.monotonic() - began)
         self.txn.begin()  # a record with no output still moves the offsets
         for record in outcome.records:
             self.txn.produce(record)
@@ -292,7 +303,9 @@ class Interpreter:
 
     def _commit(self) -> None:
         offsets = self._offset_list()
+        began = time.monotonic()
         state_offsets = self.txn.commit(offsets, self.consumer.consumer_group_metadata())
+        self.commit_seconds.observe(time.monotonic() - began)
         self.stats["commits"] += 1
         touched = self._touched
         self._reset_batch()

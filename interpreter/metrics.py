@@ -25,6 +25,8 @@ _TOTALS = {
 
 def interpreter_metrics(interpreter: Interpreter) -> Registry:
     registry = Registry()
+    registry.add(interpreter.step_seconds)
+    registry.add(interpreter.commit_seconds)
     stats = interpreter.stats
     for key, help_text in _TOTALS.items():
         registry.counted(f"flowmetal_interpreter_{key}_total", help_text, _reader(stats, key))

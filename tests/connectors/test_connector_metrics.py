@@ -52,5 +52,6 @@ def test_the_echo_connector_counts_responses_and_dead_letters(
     assert metrics.get(RESPONSES) == 7, (metrics, log.read_text()[-2000:])
     assert metrics.get(DEAD) == 1
     assert metrics[IN_FLIGHT] == 0
+    assert metrics['flowmetal_connector_request_seconds_count{kind="echo"}'] == 7
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0, log.read_text()[-2000:]

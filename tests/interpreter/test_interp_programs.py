@@ -241,6 +241,9 @@ def test_dead_letters_and_processing_goes_on(
     assert metrics["flowmetal_interpreter_steps_total"] >= 1
     assert metrics["flowmetal_interpreter_commits_total"] >= 1
     assert metrics["flowmetal_interpreter_partitions_owned"] == settings.partitions
+    handled = metrics['flowmetal_interpreter_step_seconds_bucket{le="+Inf"}']
+    assert handled == metrics["flowmetal_interpreter_step_seconds_count"] >= 3  # 1 step, 2 letters
+    assert metrics["flowmetal_interpreter_commit_seconds_count"] >= 1
 
 
 @pytest.mark.parametrize("procs", [1], indirect=True)

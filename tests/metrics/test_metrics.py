@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from flowmetal.errors import ServiceError
-from flowmetal.metrics import CONTENT_TYPE, MetricsServer, Registry, port_from_env
+from flowmetal.metrics import CONTENT_TYPE, Histogram, MetricsServer, Registry, port_from_env
 
 
 def test_the_page_has_help_type_and_one_line_per_sample() -> None:
@@ -65,3 +65,20 @@ def test_the_port_comes_from_the_environment() -> None:
     for bad in ("nine", "70000", "-1"):
         with pytest.raises(ServiceError, match="FLOWMETAL_METRICS_PORT must be a port number"):
             port_from_env({"FLOWMETAL_METRICS_PORT": bad})
+
+
+def test_a_histogram_counts_into_cumulative_buckets() -> None:
+    registry = Registry()
+    latency = Histogram("app_seconds", "Latency.", buckets=(0.1, 1.0), labels={"kind": "echo"})
+    registry.add(latency)
+    for value in (0.05, 0.1, 0.5, 3.0):  # a bound counts in its own bucket (le: <=)
+        latency.observe(value)
+    assert registry.render() == (
+        "# HELP app_seconds Latency.\n"
+        "# TYPE app_seconds histogram\n"
+        'app_seconds_bucket{kind="echo",le="0.1"} 2\n'
+        'app_seconds_bucket{kind="echo",le="1"} 3\n'
+        'app_seconds_bucket{kind="echo",le="+Inf"} 4\n'
+        'app_seconds_sum{kind="echo"} 3.65\n'
+        'app_seconds_count{kind="echo"} 4\n'
+    )
