@@ -251,16 +251,25 @@ class Engine:
             snapshot = b"" if result.status in FINAL_STATUSES else live.vm.snapshot()
         except Exception as exc:  # a bug of ours or a limit the VM did not turn into an error
             log.exception("step of task %s failed inside the interpreter", live.task_id)
-            error = TaskError(
-                "InternalError",
-                f"the interpreter could not run this step: {type(exc).__name__}: {exc}",
-            )
-            result = StepResult("failed", error=error)
-            parent = getattr(live.vm, "parent", None)
-            parent_request = getattr(live.vm, "parent_request", None)
-            result.effects.append(finished_effect(live.task_id, parent, parent_request, error))
-            snapshot = b""
-        return self._finish(live, inbox, message, result, snapshot)
+            return self._fail_step(live, inbox, message, "run this step", exc)
+        try:
+            return self._finish(live, inbox, message, result, snapshot)
+        except Exception as exc:  # an effect the wire refuses: the task fails, not the process
+            log.exception("effects of task %s could not be routed", live.task_id)
+            return self._fail_step(live, inbox, message, "send this step's effects", exc)
+
+    def _fail_step(
+        self, live: LiveTask, inbox: tuple[int, int], message: Message, what: str, exc: Exception
+    ) -> StepOutcome:
+        """End the task as failed with an InternalError that says what went wrong."""
+        error = TaskError(
+            "InternalError", f"the interpreter could not {what}: {type(exc).__name__}: {exc}"
+        )
+        result = StepResult("failed", error=error)
+        parent = getattr(live.vm, "parent", None)
+        parent_request = getattr(live.vm, "parent_request", None)
+        result.effects.append(finished_effect(live.task_id, parent, parent_request, error))
+        return self._finish(live, inbox, message, result, b"")
 
     def _finish(
         self,

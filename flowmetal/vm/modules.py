@@ -43,11 +43,29 @@ def _builtin(name: str, fn: Any, needs_vm: bool = True) -> Builtin:
     return register(Builtin(name, fn, needs_vm=needs_vm))
 
 
+# Attempts after the first; the wire's field is a 32-bit int, and more than this is a
+# loop that belongs in the program.
+MAX_RETRIES = 100
+
+
+def _retries(value: Any, what: str) -> int:
+    if not _is_int(value) or not 0 <= value <= MAX_RETRIES:
+        raise ValueError(f"{what} retries must be a whole number from 0 to {MAX_RETRIES}")
+    return int(value)
+
+
+# A deadline must fit the wire's 64-bit milliseconds; `forever()` is the way to wait
+# without one.
+MAX_SECONDS = 100 * 365 * 24 * 3600.0
+
+
 def _seconds(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{what} must be a number of seconds, not {type_name(value)}")
     if value < 0:
         raise ValueError(f"{what} must not be negative")
+    if not value <= MAX_SECONDS:  # also refuses nan and inf
+        raise ValueError(f"{what} must be at most {MAX_SECONDS:g} seconds (100 years)")
     return float(value)
 
 
@@ -63,10 +81,11 @@ def _request(
     data: Any = None,
     params: Any = None,
     timeout: Any = None,
-    retries: int = 0,
+    retries: Any = 0,
 ) -> Wait:
     if not isinstance(method, str) or not isinstance(url, str):
         raise TypeError("request(method, url): method and url must be str")
+    retries = _retries(retries, "request()")
     payload = {
         "method": method.upper(),
         "url": url,
@@ -75,11 +94,11 @@ def _request(
         "data": to_json(data, "request data"),
         "params": to_json(params or {}, "request params"),
         "timeout": None if timeout is None else _seconds(timeout, "timeout"),
-        "retries": int(retries),
+        "retries": retries,
     }
     rid = vm.new_id()
     vm.expect(rid, "http request", url)
-    vm.emit(protocol.Request(rid, vm.task_id, "http", payload, payload["timeout"], int(retries)))
+    vm.emit(protocol.Request(rid, vm.task_id, "http", payload, payload["timeout"], retries))
     return Wait("request", [rid], "http", "http request")
 
 
@@ -213,8 +232,7 @@ def _call(vm: Any, kind: Any, payload: Any = None, timeout: Any = None, retries:
     if not isinstance(kind, str) or not kind:
         raise TypeError("call() kind must be a non-empty str")
     seconds = None if timeout is None else _seconds(timeout, "timeout")
-    if not _is_int(retries) or retries < 0:
-        raise ValueError("call() retries must be a whole number, 0 or more")
+    retries = _retries(retries, "call()")
     rid = vm.new_id()
     vm.expect(rid, f"{kind} request")
     body = to_json(payload, "call() payload")

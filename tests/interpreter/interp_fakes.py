@@ -157,6 +157,12 @@ def crasher(task: FakeTask, message: Message) -> StepResult:
     raise RuntimeError("boom inside the VM")
 
 
+def unsendable(task: FakeTask, message: Message) -> StepResult:
+    """A request the wire refuses (retries past any Avro int), as a buggy VM might make."""
+    request = p.Request(task.rid(), task.data["id"], "echo", None, None, 2**64)
+    return StepResult("waiting", [request], waiting_for="echo")
+
+
 def program() -> FakeProgram:
     return FakeProgram(
         "fake",
@@ -166,5 +172,6 @@ def program() -> FakeProgram:
             "counter": counter,
             "spinner": spinner,
             "crasher": crasher,
+            "unsendable": unsendable,
         },
     )

@@ -128,3 +128,11 @@ def test_engine_loads_from_the_store_and_fails_a_crashing_step() -> None:
     part, key, value = _inbox(_start("c", "crasher", []))
     crashed = wire.decode_state(engine.handle(part, 0, key, value).records[0].value or b"")
     assert crashed.status == "failed" and "boom" in crashed.error_value["message"]
+    # Effects the wire refuses fail the task too, instead of the interpreter (which would
+    # read the same record after its restart, and fail again, for ever).
+    part, key, value = _inbox(_start("u", "unsendable", []))
+    out = engine.handle(part, 0, key, value)
+    assert [r.topic for r in out.records] == [STATE, HISTORY]  # no request went out
+    refused = wire.decode_state(out.records[0].value or b"")
+    assert refused.status == "failed"
+    assert "could not send this step's effects" in refused.error_value["message"]

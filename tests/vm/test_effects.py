@@ -115,13 +115,21 @@ def test_connector_call_carries_its_timeout_and_retries(roundtrip: bool) -> None
     r = d.respond("t1.1", {"n": 1})
     assert r.effects == [protocol.Request("t1.2", "t1", "echo", "plain", None, 0)]
     assert d.respond("t1.2", "plain").result == [{"n": 1}, "plain"]
-    for bad in ("-1", "1.5", "True"):
+    for bad in ("-1", "1.5", "True", "101", "2**64"):
         failed = drive(
             f"from flow.connector import call\ndef main():\n    call('k', retries={bad})\n"
         )
         r = failed.start()
         assert r.status == "failed" and r.error is not None
-        assert r.error.message == "call() retries must be a whole number, 0 or more"
+        assert r.error.message == "call() retries must be a whole number from 0 to 100"
+
+
+def test_waits_longer_than_the_wire_can_carry_are_refused() -> None:
+    for call in ("sleep(float('inf'))", "sleep(float('nan'))", "sleep(10**30)"):
+        d = drive(f"from flow.time import sleep\ndef main():\n    {call}\n")
+        r = d.start()
+        assert r.status == "failed" and r.error is not None
+        assert r.error.message == "sleep() must be at most 3.1536e+09 seconds (100 years)"
 
 
 def test_unknown_error_types_become_connector_error_or_http_error() -> None:
