@@ -120,13 +120,15 @@ class Machine:
         """Start the traceback of a freshly raised exception at the current frame."""
         f = self.frames[-1]
         exc.traceback = [self.entry(f)]
-        handled = self.handled_exception(f)
+        handled = self.handled_exception()
         if handled is not None and handled is not exc:
             # Python's rule: the exception being handled becomes the context, replacing an
             # older one (`raise e` of a saved exception); a chain from it that leads back to
-            # `exc` is cut there, so contexts never form a loop.
-            link = handled
-            while link.context is not None:
+            # `exc` is cut there, so contexts never form a loop. The walk is bounded: a
+            # snapshot made before this rule may hold a loop already.
+            link, seen = handled, set()
+            while link.context is not None and id(link) not in seen:
+                seen.add(id(link))
                 if link.context is exc:
                     link.context = None
                     break
@@ -136,10 +138,13 @@ class Machine:
     def entry(self, f: Frame) -> tuple[str, int, str]:
         return (f.code.filename, f.line(), f.code.name)
 
-    def handled_exception(self, f: Frame) -> ExcValue | None:
-        for block in reversed(f.blocks):
-            if block[0] == BLOCK_EXCEPT_HANDLER:
-                return block[3]
+    def handled_exception(self) -> ExcValue | None:
+        """The exception being handled, as Python's sys.exception(): the innermost `except`
+        body running in any frame of the task."""
+        for f in reversed(self.frames):
+            for block in reversed(f.blocks):
+                if block[0] == BLOCK_EXCEPT_HANDLER:
+                    return block[3]
         return None
 
     def unwind(self, exc: ExcValue, base: int) -> None:

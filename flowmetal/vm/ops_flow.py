@@ -113,7 +113,7 @@ class FlowOps(Machine):
     def op_RAISE(self, f: Frame, arg: int) -> None:
         s = f.stack
         if arg == 0:
-            current = self.handled_exception(f)
+            current = self.handled_exception()
             if current is None:
                 raise error("RuntimeError", "No active exception to reraise")
             raise FlowRaise(current, fresh=False)

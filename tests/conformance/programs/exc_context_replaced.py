@@ -45,4 +45,31 @@ def main():
             raise same
     except ValueError as e:
         out.append(repr(e.__context__))
+    return out + main_across_frames()
+
+
+def raiser(message):
+    raise ValueError(message)
+
+
+def reraiser():
+    raise
+
+
+def main_across_frames():
+    out = []
+    try:
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            raiser("in a call")
+    except ValueError as e:
+        out.append(repr(e.__context__))
+    try:
+        try:
+            raise KeyError("outer")
+        except KeyError:
+            reraiser()  # a bare raise in a called function re-raises what is handled
+    except KeyError as e:
+        out.append(repr(e))
     return out
