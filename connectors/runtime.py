@@ -195,6 +195,9 @@ class ConnectorRuntime:
         except KafkaException as exc:
             self._failed = True
             raise ServiceError(f"connector {self.kind}: Kafka error: {exc.args[0]}") from exc
+        except SystemError as exc:  # confluent-kafka's way to fail on a broken producer
+            self._failed = True
+            raise ServiceError(f"connector {self.kind}: the Kafka client failed: {exc}") from exc
         except BaseException:
             self._failed = True  # no more transactions: the close below must not try one
             raise

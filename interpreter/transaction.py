@@ -71,6 +71,8 @@ def call_with_retries(what: str, call: Callable[[], Any]) -> Any:
     for attempt in range(RETRIES):
         try:
             return call()
+        except SystemError as exc:
+            raise _broken(what, exc) from exc
         except KafkaException as exc:
             err = _error_of(exc)
             if err is None or err.fatal() or is_fenced(err):
@@ -83,6 +85,14 @@ def call_with_retries(what: str, call: Callable[[], Any]) -> Any:
                 continue
             raise FatalError(f"{what} failed: {exc}") from exc
     raise FatalError(f"{what} failed after {RETRIES} attempts")  # pragma: no cover
+
+
+def _broken(what: str, exc: SystemError) -> FatalError:
+    # confluent-kafka 2.16 raises a malformed SystemError ("exception <class 'str'> is not a
+    # BaseException subclass") from a producer that has failed fatally — seen when the
+    # process was fenced while committing inside a rebalance callback. Nothing but exiting
+    # helps, as with any fatal error.
+    return FatalError(f"{what} failed fatally: the Kafka client is broken ({exc})")
 
 
 class TransactionalProducer:
@@ -156,25 +166,28 @@ class TransactionalProducer:
             kwargs["headers"] = record.headers
         if record.partition is not None:
             kwargs["partition"] = record.partition
-        while True:
-            try:
-                self._producer.produce(topic, **kwargs)
-                break
-            except BufferError:
-                self._producer.poll(0.05)  # the local queue is full: let deliveries drain
-            except KafkaException as exc:
-                err = _error_of(exc)
-                if err is not None and (err.fatal() or is_fenced(err)):
-                    raise FatalError(f"produce failed fatally: {exc}") from exc
-                raise AbortableError(f"produce to {topic} failed: {exc}") from exc
-        self.produced += 1
-        self._producer.poll(0)
+        try:
+            while True:
+                try:
+                    self._producer.produce(topic, **kwargs)
+                    break
+                except BufferError:
+                    self._producer.poll(0.05)  # the local queue is full: let deliveries drain
+            self.produced += 1
+            self._producer.poll(0)
+        except SystemError as exc:
+            raise _broken("produce", exc) from exc
+        except KafkaException as exc:
+            err = _error_of(exc)
+            if err is not None and (err.fatal() or is_fenced(err)):
+                raise FatalError(f"produce failed fatally: {exc}") from exc
+            raise AbortableError(f"produce to {topic} failed: {exc}") from exc
 
     def commit(self, offsets: list[Any], group_metadata: Any) -> dict[int, int]:
         """Steps 1-4 of the module docstring; returns {state partition: last offset}."""
         if not self.open:
             return {}
-        remaining = self._producer.flush(30)
+        remaining = call_with_retries("flush", lambda: self._producer.flush(30))
         if remaining or self._failures:
             reason = self._failures[0] if self._failures else f"{remaining} records undelivered"
             raise AbortableError(f"records of the transaction were not delivered: {reason}")
