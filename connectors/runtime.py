@@ -227,8 +227,9 @@ class ConnectorRuntime:
             self._consumer.pause(self._consumer.assignment())
 
     def held(self) -> int:
-        """Requests held: being served, or done and waiting for their commit."""
-        return sum(len(p.entries) for p in self._parts.values())
+        """Requests held: being served, or done and waiting for their commit. Safe to call
+        from another thread (the metrics page): list() copies the values in one step."""
+        return sum(len(p.entries) for p in list(self._parts.values()))
 
     def _apply_backpressure(self) -> None:
         held = self.held()

@@ -196,6 +196,7 @@ class MetricsServer:
         except OSError as exc:
             raise ServiceError(f"cannot serve metrics on {host}:{port}: {exc}") from exc
         self._http.daemon_threads = True
+        self.host = host
         self.port = self._http.server_address[1]
         self._thread = threading.Thread(
             target=self._http.serve_forever, name="metrics", daemon=True
@@ -203,7 +204,7 @@ class MetricsServer:
 
     def start(self) -> MetricsServer:
         self._thread.start()
-        log.info("metrics on http://0.0.0.0:%d/metrics", self.port)
+        log.info("metrics on http://%s:%d/metrics", self.host, self.port)
         return self
 
     def close(self) -> None:

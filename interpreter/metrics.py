@@ -1,6 +1,7 @@
 """What an interpreter process reports to Prometheus (served on FLOWMETAL_METRICS_PORT).
 
-Every number is read from the loop when the page is scraped: the loop keeps
+Every number is read from the loop when the page is scraped (on the metrics
+server's thread, so each reader copies before it iterates): the loop keeps
 its totals anyway (`Interpreter.stats`, the restorer's reports), so metrics
 cost the Kafka loop nothing. Steps and dead letters count records handled,
 including those of a transaction that was then aborted and read again
@@ -42,18 +43,18 @@ def interpreter_metrics(interpreter: Interpreter) -> Registry:
     )
     registry.gauge(
         "flowmetal_interpreter_timers_pending",
-        "Timers of the owned partitions not yet fired.",
+        "Timers the tasks of the owned partitions wait for (fired ones until handled).",
         interpreter.timers.count,
     )
     registry.counted(
         "flowmetal_interpreter_restore_records_total",
         "State records replayed to restore partitions on assignment.",
-        lambda: sum(r.records for r in interpreter.restorer.reports),
+        lambda: sum(r.records for r in list(interpreter.restorer.reports)),
     )
     registry.counted(
         "flowmetal_interpreter_restore_seconds_total",
         "Seconds spent restoring partitions on assignment.",
-        lambda: sum(r.seconds for r in interpreter.restorer.reports),
+        lambda: sum(r.seconds for r in list(interpreter.restorer.reports)),
     )
     return registry
 

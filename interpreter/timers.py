@@ -97,4 +97,12 @@ class TimerIndex:
         return best
 
     def count(self) -> int:
-        return sum(len(timers) for part in self._parts.values() for timers in part.pending.values())
+        """Timers the tasks still wait for (fired ones too until their message is handled).
+
+        Safe to call from another thread (the metrics page): list() copies a dict's values
+        in one step under the GIL, where iterating it could meet the loop's changes."""
+        return sum(
+            len(timers)
+            for part in list(self._parts.values())
+            for timers in list(part.pending.values())
+        )
