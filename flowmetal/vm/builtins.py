@@ -37,7 +37,7 @@ from typing import Any
 from flowmetal.errors import LimitError
 from flowmetal.vm import methods, stdlib_json
 from flowmetal.vm.exceptions import EXC_TYPES, exc_repr, exc_str, is_instance
-from flowmetal.vm.objects import SeqIter
+from flowmetal.vm.objects import SeqIter, pending_range
 from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
 
 # The Python types behind the type-name builtins. bool before int matters
@@ -232,9 +232,11 @@ def format_value(v: Any, spec: str = "", ctx: CallContext | None = None) -> str:
 
 
 def _materialise(ctx: CallContext, iterable: Any) -> list[Any]:
-    """A list of the items of `iterable`, refusing a range past the size limit before building it."""
-    if type(iterable) is range:
-        ctx.check_size(iterable)
+    """A list of the items of `iterable`, refusing a range (or an iterator over one) past the
+    size limit before building it."""
+    pending = pending_range(iterable)
+    if pending is not None:
+        ctx.check_size(pending)
     return list(iterable)
 
 
@@ -249,11 +251,24 @@ def _len(*args: Any) -> int:
 
 
 def _any(ctx: CallContext, iterable: Any, /) -> bool:
-    return any(_materialise(ctx, iterable))  # a range is checked before C loops over it
+    # An iterator is pulled only up to the first true item, as in Python; a range (or an
+    # iterator over one) is checked against the size limit before C loops over it.
+    return any(_lazily(ctx, iterable))
 
 
 def _all(ctx: CallContext, iterable: Any, /) -> bool:
-    return all(_materialise(ctx, iterable))
+    return all(_lazily(ctx, iterable))
+
+
+def _lazily(ctx: CallContext, iterable: Any) -> Any:
+    """`iterable` itself when it is an iterator (to be pulled only as far as needed), or the
+    list of its items."""
+    if type(iterable) is SeqIter:
+        pending = pending_range(iterable)
+        if pending is not None:
+            ctx.check_size(pending)
+        return iterable
+    return _materialise(ctx, iterable)
 
 
 def _round(number: Any, ndigits: Any = None) -> Any:
@@ -343,8 +358,7 @@ def _next(it: Any, default: Any = _NO_DEFAULT, /) -> Any:
 def _map(ctx: CallContext, fn: Any, *iterables: Any) -> SeqIter:
     if not iterables:
         raise TypeError("map() must have at least two arguments.")
-    columns = [_materialise(ctx, it) for it in iterables]
-    return SeqIter([ctx.call(fn, *xs) for xs in zip(*columns, strict=False)])
+    return SeqIter([ctx.call(fn, *xs) for xs in _zip_rounds(ctx, iterables, strict=False)])
 
 
 def _filter(ctx: CallContext, fn: Any, iterable: Any, /) -> SeqIter:
@@ -355,7 +369,45 @@ def _filter(ctx: CallContext, fn: Any, iterable: Any, /) -> SeqIter:
 
 
 def _zip(ctx: CallContext, *iterables: Any, strict: bool = False) -> SeqIter:
-    return SeqIter(list(zip(*(_materialise(ctx, it) for it in iterables), strict=strict)))
+    return SeqIter(_zip_rounds(ctx, iterables, strict))
+
+
+def _zip_rounds(ctx: CallContext, iterables: tuple[Any, ...], strict: bool) -> list[tuple]:
+    """zip's tuples, pulling from iterator arguments exactly as Python's zip does: in turn,
+    round by round, until one runs out (the items pulled in that last round are lost)."""
+    if not iterables:
+        return []
+    pending = [pending_range(it) for it in iterables]
+    if all(p is not None for p in pending):  # nothing else bounds the rounds
+        ctx.check_size(min(pending, key=len))  # type: ignore[arg-type]
+    sources = [iter(it) for it in iterables]
+    rows: list[tuple] = []
+    while True:
+        row = []
+        for i, source in enumerate(sources):
+            try:
+                row.append(next(source))
+            except StopIteration:
+                if strict:
+                    _zip_strict_check(i, sources)
+                return rows
+        rows.append(tuple(row))
+
+
+def _zip_strict_check(i: int, sources: list[Any]) -> None:
+    """Python's errors for zip(strict=True) when argument i+1 ran out first."""
+
+    def plural(n: int) -> str:
+        return "argument 1" if n == 1 else f"arguments 1-{n}"
+
+    if i > 0:
+        raise ValueError(f"zip() argument {i + 1} is shorter than {plural(i)}")
+    for j, source in enumerate(sources[1:], 1):
+        try:
+            next(source)
+        except StopIteration:
+            continue
+        raise ValueError(f"zip() argument {j + 1} is longer than {plural(j)}")
 
 
 def _enumerate(ctx: CallContext, iterable: Any, start: int = 0) -> SeqIter:
@@ -405,8 +457,9 @@ def _type(obj: Any, /) -> Any:
 
 def _collection(kind: type) -> Any:
     def fn(ctx: CallContext, *args: Any, **kwargs: Any) -> Any:
-        if args and type(args[0]) is range:
-            ctx.check_size(args[0])
+        pending = pending_range(args[0]) if args else None
+        if pending is not None:
+            ctx.check_size(pending)
         return ctx.check_size(kind(*args, **kwargs))
 
     return fn

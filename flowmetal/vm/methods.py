@@ -27,6 +27,7 @@ import functools
 import string
 from typing import Any
 
+from flowmetal.vm.objects import pending_range
 from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
 
 _CHEAP = 10_000  # results shorter than this cannot hurt; skip the size check
@@ -52,8 +53,9 @@ def _str_replace(ctx: CallContext, s: str, old: str, new: str, count: int = -1, 
 
 
 def _str_join(ctx: CallContext, s: str, iterable: Any, /) -> str:
-    if type(iterable) is range:
-        ctx.check_size(iterable)
+    pending = pending_range(iterable)
+    if pending is not None:
+        ctx.check_size(pending)
     items = list(iterable)
     total = len(s) * max(len(items) - 1, 0)
     total += sum(len(x) for x in items if type(x) is str)
@@ -218,8 +220,9 @@ def _list_append(ctx: CallContext, xs: list, x: Any, /) -> None:
 
 
 def _list_extend(ctx: CallContext, xs: list, iterable: Any, /) -> None:
-    if type(iterable) is range:
-        _check_len(ctx, len(xs) + len(iterable))
+    pending = pending_range(iterable)
+    if pending is not None:
+        _check_len(ctx, len(xs) + len(pending))
     xs.extend(iterable)
     ctx.check_size(xs)
 
@@ -245,8 +248,9 @@ def _grows(method: Any) -> Any:
 
     def fn(ctx: CallContext, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         for a in args:
-            if type(a) is range:
-                _check_len(ctx, len(obj) + len(a))
+            pending = pending_range(a)
+            if pending is not None:
+                _check_len(ctx, len(obj) + len(pending))
         result = method(obj, *args, **kwargs)
         ctx.check_size(obj)
         if isinstance(result, str | list | tuple | dict | set | frozenset):
@@ -277,8 +281,9 @@ def _range_search(method: Any) -> Any:
 
 
 def _dict_fromkeys(ctx: CallContext, iterable: Any, value: Any = None, /) -> dict:
-    if type(iterable) is range:
-        ctx.check_size(iterable)
+    pending = pending_range(iterable)
+    if pending is not None:
+        ctx.check_size(pending)
     return ctx.check_size(dict.fromkeys(iterable, value))
 
 

@@ -16,6 +16,7 @@ objects); plain values get theirs from methods.get_attribute.
 from __future__ import annotations
 
 import json
+import random
 from http import HTTPStatus
 from typing import Any
 
@@ -249,8 +250,16 @@ def _call(vm: Any, kind: Any, payload: Any = None, timeout: Any = None, retries:
 _SEQUENCES = (list, tuple, str, range)
 
 
+_SYSTEM_RANDOM = random.SystemRandom()
+
+
+def _rng(vm: Any) -> random.Random:
+    """The host's generator; the system's when the VM runs without a host."""
+    return vm.host.rng() if vm.host is not None else _SYSTEM_RANDOM
+
+
 def _random(vm: Any) -> float:
-    return float(vm.host.rng().random())
+    return float(_rng(vm).random())
 
 
 def _randint(vm: Any, a: Any, b: Any) -> int:
@@ -258,13 +267,13 @@ def _randint(vm: Any, a: Any, b: Any) -> int:
         raise TypeError("randint() arguments must be integers")
     if a > b:
         raise ValueError(f"empty range in randint({a}, {b})")
-    return int(vm.host.rng().randint(a, b))
+    return int(_rng(vm).randint(a, b))
 
 
 def _uniform(vm: Any, a: Any, b: Any) -> float:
     if not (_is_number(a) and _is_number(b)):
         raise TypeError("uniform() arguments must be numbers")
-    return float(vm.host.rng().uniform(a, b))
+    return float(_rng(vm).uniform(a, b))
 
 
 def _choice(vm: Any, seq: Any) -> Any:
@@ -272,13 +281,13 @@ def _choice(vm: Any, seq: Any) -> Any:
         raise TypeError(f"choice() needs a list, tuple, str or range, not {type_name(seq)}")
     if not seq:
         raise IndexError("Cannot choose from an empty sequence")
-    return seq[vm.host.rng().randrange(len(seq))]
+    return seq[_rng(vm).randrange(len(seq))]
 
 
 def _shuffle(vm: Any, items: Any) -> None:
     if type(items) is not list:
         raise TypeError(f"shuffle() needs a list, not {type_name(items)}")
-    vm.host.rng().shuffle(items)
+    _rng(vm).shuffle(items)
 
 
 def _sample(vm: Any, population: Any, k: Any) -> list[Any]:
@@ -289,13 +298,13 @@ def _sample(vm: Any, population: Any, k: Any) -> list[Any]:
     if not 0 <= k <= len(population):
         raise ValueError("Sample larger than population or is negative")
     vm.check_count(k)  # refused before the list is built
-    return list(vm.host.rng().sample(population, k))
+    return list(_rng(vm).sample(population, k))
 
 
 def _uuid4(vm: Any) -> str:
     import uuid
 
-    return str(uuid.UUID(int=vm.host.rng().getrandbits(128), version=4))
+    return str(uuid.UUID(int=_rng(vm).getrandbits(128), version=4))
 
 
 def _is_int(value: Any) -> bool:

@@ -107,6 +107,19 @@ class SeqIter:
         return "<iterator>"
 
 
+def pending_range(x: Any) -> range | None:
+    """The items still to come from a range, or from an iterator over one, as a range.
+
+    Their items do not exist yet, so nothing else bounds how many there are: native code
+    checks the size limit on this range (O(1)) before it walks them. None for any other
+    value (a list, or an iterator over one, is as big as it already is)."""
+    if type(x) is range:
+        return x
+    if type(x) is SeqIter and type(x.seq) is range:
+        return x.seq[x.index :]
+    return None
+
+
 class Module:
     """A standard module (`flow.time`): a name; its contents live in the VM's module table."""
 

@@ -10,16 +10,17 @@ task's size limit first, so a program cannot exhaust the host's memory.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from typing import Any
 
 from flowmetal.compile.opcodes import BINARY_OPS
-from flowmetal.vm.builtins import COMPLEX_POWER, type_name
+from flowmetal.vm.builtins import COMPLEX_POWER, DICT_VIEWS, type_name
 from flowmetal.vm.exceptions import from_python
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.machine import FlowRaise, Machine, error
 from flowmetal.vm.methods import percent_format
-from flowmetal.vm.objects import UNBOUND, Cell, Function
+from flowmetal.vm.objects import UNBOUND, Cell, Function, SeqIter, pending_range
 
 _BINARY = [
     operator.add,
@@ -55,12 +56,15 @@ _ADD, _MUL, _MOD, _POW, _LSHIFT = (BINARY_OPS.index(s) for s in ("+", "*", "%", 
 _SIZED = (str, list, tuple)
 _SIZED_TYPES = frozenset(_SIZED)
 _GUARDED = frozenset({_MUL, _POW, _LSHIFT})  # the operators that can blow a value up
+# A dict view's operators accept any iterable, walking it: a range must be checked first.
+_SET_OPS = frozenset(BINARY_OPS.index(s) for s in ("&", "|", "-", "^"))
+_VIEWS = frozenset(DICT_VIEWS)
 
 
 def _contains(a: Any, b: Any) -> bool:
     if type(b) is range and type(a) is not int and type(a) is not bool:
         return _in_range(a, b)
-    return a in b
+    return a in b  # an iterator is walked: COMPARE checks an unbounded one first
 
 
 def _not_contains(a: Any, b: Any) -> bool:
@@ -215,6 +219,8 @@ class DataOps(Machine):
         a = s[-1]
         if arg in _GUARDED:
             self._guard(arg, a, b)
+        elif arg in _SET_OPS and (type(a) in _VIEWS or type(b) in _VIEWS):
+            self._check_pending(a, b)  # a view's `|`, `-`, ... walk any iterable
         elif arg == _MOD and type(a) is str:
             try:
                 s[-1] = percent_format(self, a, b)  # type: ignore[arg-type]
@@ -237,6 +243,8 @@ class DataOps(Machine):
         a = s[-1]
         if arg in _GUARDED:
             self._guard(arg, a, b)
+        elif arg in _SET_OPS and (type(a) in _VIEWS or type(b) in _VIEWS):
+            self._check_pending(a, b)
         elif arg == _MOD and type(a) is str:
             s.append(b)
             self.op_BINARY(f, arg)
@@ -253,6 +261,14 @@ class DataOps(Machine):
         elif type(r) is complex:
             raise error("ValueError", COMPLEX_POWER)
         s[-1] = r
+
+    def _check_pending(self, *values: Any) -> None:
+        """Refuse, before native code walks it, a range or an iterator over one past the
+        size limit (their items do not exist yet: nothing else bounds the work)."""
+        for value in values:
+            pending = pending_range(value)
+            if pending is not None:
+                self.check_size(pending)
 
     def _guard(self, arg: int, a: Any, b: Any) -> None:
         """Refuse, before computing it, a result past the size limit."""
@@ -280,6 +296,8 @@ class DataOps(Machine):
     def op_COMPARE(self, f: Frame, arg: int) -> None:
         s = f.stack
         b = s.pop()
+        if type(b) is SeqIter:  # `x in it` walks the iterator
+            self._check_pending(b)
         try:
             s[-1] = _COMPARE[arg](s[-1], b)
         except Exception as exc:
@@ -359,8 +377,7 @@ class DataOps(Machine):
         s = f.stack
         it = s.pop()
         target = s[-arg]
-        if type(it) is range:
-            self.check_size(it)
+        self._check_pending(it)
         try:
             if how == "list":
                 target.extend(it)
@@ -438,7 +455,11 @@ class DataOps(Machine):
             raise FlowRaise(from_python(exc)) from None
 
     def op_UNPACK_SEQUENCE(self, f: Frame, arg: int) -> None:
-        items = self._items(f.stack.pop())
+        seq = f.stack.pop()
+        if pending_range(seq) is not None:
+            # As Python: take one more than needed and stop, however long the range is.
+            seq = list(itertools.islice(seq, arg + 1))
+        items = self._items(seq)
         if len(items) != arg:
             if len(items) > arg:
                 raise error("ValueError", f"too many values to unpack (expected {arg})")
@@ -449,7 +470,9 @@ class DataOps(Machine):
 
     def op_UNPACK_EX(self, f: Frame, arg: int) -> None:
         before, after = arg & 0xFF, arg >> 8
-        items = list(self._items(f.stack.pop()))
+        seq = f.stack.pop()
+        self._check_pending(seq)
+        items = list(self._items(seq))
         if len(items) < before + after:
             raise error(
                 "ValueError",

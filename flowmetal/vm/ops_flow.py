@@ -2,8 +2,8 @@
 
 Iterators are `SeqIter`s — a sequence and a position — so a task can be
 snapshotted in the middle of a loop; `builtins.to_iter` makes them, for
-loops as for `iter()`. Generator expressions arrive here already evaluated
-to a list.
+loops as for `iter()`. Generator expressions arrive here as iterators over
+items already computed (compile/exprs.py).
 """
 
 from __future__ import annotations

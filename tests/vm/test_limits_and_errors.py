@@ -86,6 +86,18 @@ def test_deep_recursion_traceback_is_collapsed() -> None:
         "x = list(range(10**20))",
         "x = [*range(10**20)]",
         "x = {*range(10**20)}",
+        # Iterators over ranges: their items do not exist yet, so they are checked too.
+        "x = list(iter(range(10**12)))",
+        "x = sorted(iter(range(10**12)))",
+        "x = sum(iter(range(10**12)))",
+        "x = 5 in iter(range(10**12))",
+        "x = [*iter(range(10**12))]",
+        "a, *b = iter(range(10**12))",
+        "x = ''.join(iter(range(10**12)))",
+        "x = []\n    x.extend(iter(range(10**12)))",
+        "x = {1: 2}.keys() | range(10**12)",
+        "x = {1: 2}.keys() - iter(range(10**12))",
+        "x = list(zip(range(10**12), iter(range(10**12))))",
     ],
 )
 def test_collection_size_limit_raises_limit_exceeded(body: str) -> None:
