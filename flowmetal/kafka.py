@@ -93,41 +93,49 @@ def read_topic(settings: Settings, topic: str, timeout: float = 30.0) -> Iterato
     to the end it had when called; ServiceError if the topic does not answer in time."""
     import uuid
 
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    from confluent_kafka import Consumer, KafkaException
 
     consumer = Consumer(consumer_config(settings, f"{settings.topic_prefix}reader-{uuid.uuid4()}"))
     try:
-        metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
-        if metadata is None or metadata.error is not None or not metadata.partitions:
-            raise ServiceError(f"topic {topic} does not exist (flowmetal topics ensure)")
-        ends = {}
-        for number in metadata.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, number), timeout)
-            if high > low:
-                ends[number] = high
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(ends)])
-        deadline = time.monotonic() + timeout
-        while ends:
-            if time.monotonic() > deadline:
-                raise ServiceError(f"reading {topic}: no progress within {timeout:.0f}s")
-            msg = consumer.poll(0.2)
-            if msg is None:
-                # Under read_committed, transaction markers and aborted records take
-                # offsets but are never delivered: the position tells where we are.
-                for tp in consumer.position([TopicPartition(topic, p) for p in list(ends)]):
-                    if tp.offset >= ends[tp.partition]:
-                        del ends[tp.partition]
-                continue
-            if msg.error():
-                raise ServiceError(f"reading {topic}: {msg.error()}")
-            partition, offset = msg.partition(), msg.offset() or 0
-            if partition in ends:
-                if offset + 1 >= ends[partition]:
-                    del ends[partition]
-                deadline = time.monotonic() + timeout
-                yield msg
+        yield from _read_to_end(consumer, topic, timeout)
+    except KafkaException as exc:
+        raise ServiceError(f"cannot read {topic} from {settings.bootstrap}: {exc}") from exc
     finally:
         consumer.close()
+
+
+def _read_to_end(consumer: Any, topic: str, timeout: float) -> Iterator[Any]:
+    from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+
+    metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+    if metadata is None or metadata.error is not None or not metadata.partitions:
+        raise ServiceError(f"topic {topic} does not exist (flowmetal topics ensure)")
+    ends = {}
+    for number in metadata.partitions:
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, number), timeout)
+        if high > low:
+            ends[number] = high
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(ends)])
+    deadline = time.monotonic() + timeout
+    while ends:
+        if time.monotonic() > deadline:
+            raise ServiceError(f"reading {topic}: no progress within {timeout:.0f}s")
+        msg = consumer.poll(0.2)
+        if msg is None:
+            # Under read_committed, transaction markers and aborted records take offsets
+            # but are never delivered: the position tells where we are.
+            for tp in consumer.position([TopicPartition(topic, p) for p in list(ends)]):
+                if tp.offset >= ends[tp.partition]:
+                    del ends[tp.partition]
+            continue
+        if msg.error():
+            raise ServiceError(f"reading {topic}: {msg.error()}")
+        partition, offset = msg.partition(), msg.offset() or 0
+        if partition in ends:
+            if offset + 1 >= ends[partition]:
+                del ends[partition]
+            deadline = time.monotonic() + timeout
+            yield msg
 
 
 def admin(settings: Settings) -> AdminClient:
