@@ -4,7 +4,9 @@ The server runs on a free local port over a read model filled by hand (no
 Kafka); Chromium loads `/#token=...&task=...` (the page reads both from the
 fragment), runs the page's script, which calls the API, and dumps the DOM it
 ends with. What a user would see is checked in that DOM: the task list, the
-selected task's result or error, and its history.
+selected task's result or error, and its history. One test drives the page
+through the DevTools protocol instead, typing a value and pressing Send and
+Cancel, and checks the messages the server produced.
 
 `.ci/run` installs Debian's chromium when it is missing. Elsewhere the test is
 skipped without it, except under CI, where a missing browser is a failure.
@@ -15,13 +17,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from test_http_server_app import SETTINGS, MemoryWriter, apply_state
@@ -200,3 +206,98 @@ def test_a_wrong_token_shows_the_api_error_and_no_tasks(
 
     assert page.by_id["error"] == "missing or wrong bearer token"
     assert "t-secret" not in page.by_id["tasks"]
+
+
+class DevTools:
+    """Just enough of the Chrome DevTools protocol to run JavaScript in a page."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.next_id = 0
+
+    async def evaluate(self, expression: str) -> object:
+        self.next_id += 1
+        request = {
+            "id": self.next_id,
+            "method": "Runtime.evaluate",
+            "params": {"expression": expression, "returnByValue": True, "awaitPromise": True},
+        }
+        await self.ws.send_json(request)
+        while True:
+            answer = await self.ws.receive_json(timeout=30)
+            if answer.get("id") == self.next_id:
+                result = answer["result"]
+                assert "exceptionDetails" not in result, result
+                return result["result"].get("value")
+
+    async def until(self, expression: str, timeout: float = 30.0) -> object:
+        deadline = time.monotonic() + timeout
+        guarded = f"(() => {{ try {{ return {expression}; }} catch (e) {{ return false; }} }})()"
+        while True:  # false, or an error (the page may still be loading), means not yet
+            value = await self.evaluate(guarded)
+            if value:
+                return value
+            assert time.monotonic() < deadline, f"never true in the page: {expression}"
+            await asyncio.sleep(0.1)
+
+
+async def _drive(browser: str, url: str, profile: Path, scenario: Any) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        browser,
+        *FLAGS,
+        f"--user-data-dir={profile}",
+        "--remote-debugging-port=0",
+        url,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stderr is not None
+        endpoint = None
+        while endpoint is None:
+            line = await asyncio.wait_for(proc.stderr.readline(), 60)
+            assert line, "chromium ended before it listened"
+            found = re.search(rb"DevTools listening on ws://([^/]+)/", line)
+            endpoint = found.group(1).decode() if found else None
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://{endpoint}/json/list") as resp:
+                pages = [t for t in await resp.json() if t["type"] == "page"]
+            async with session.ws_connect(pages[0]["webSocketDebuggerUrl"]) as ws:
+                await scenario(DevTools(ws))
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+def test_send_and_cancel_buttons_produce_messages_to_the_task(
+    browser: str, live_server: tuple[str, Server], tmp_path: Path
+) -> None:
+    base, server = live_server
+    apply_state(server.store, "t-live", "waiting", offset=0, waiting_for="t-live.1")
+    writer = server.writer
+    assert isinstance(writer, MemoryWriter)
+
+    async def scenario(page: DevTools) -> None:
+        await page.until("document.getElementById('title').textContent === 'Task t-live'")
+        await page.until("!document.getElementById('actions').hidden")
+        # A value that is not JSON: the page says so and sends nothing.
+        await page.evaluate(
+            "document.getElementById('value').value = '{not json';"
+            "document.getElementById('send').click()"
+        )
+        await page.until("document.getElementById('error').textContent !== ''")
+        assert writer.messages() == []
+        await page.evaluate(
+            "document.getElementById('value').value = '{\"go\": [1, 2]}';"
+            "document.getElementById('send').click()"
+        )
+        await page.until("document.getElementById('error').textContent === ''")
+        await page.evaluate("document.getElementById('cancel').click()")
+        deadline = time.monotonic() + 30
+        while len(writer.messages()) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+
+    asyncio.run(_drive(browser, f"{base}/#token=test-token&task=t-live", tmp_path, scenario))
+    sent, cancel = writer.messages()
+    assert (sent.kind, sent.task_id, sent.payload["value"]) == ("message", "t-live", {"go": [1, 2]})
+    assert (cancel.kind, cancel.task_id) == ("cancel", "t-live")
