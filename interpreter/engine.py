@@ -49,7 +49,7 @@ from flowmetal.interpreter.effects import Record, finished_effect, message_recor
 from flowmetal.interpreter.hosting import Programs, ServiceHost
 from flowmetal.interpreter.store import Deadline, TaskStore
 from flowmetal.interpreter.timers import TimerIndex
-from flowmetal.kafka import partition_for
+from flowmetal.kafka import MAX_RECORD_BYTES, partition_for
 from flowmetal.protocol import FINAL_STATUSES, MESSAGE_KINDS, Message, StepResult, TaskError
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,27 @@ log = logging.getLogger(__name__)
 # Messages the interpreter sends a task itself; one arriving after the task ended is
 # an expected race (a timer that was due as it finished), not a dead letter.
 _INTERNAL_KINDS = frozenset({"continue", "timer"})
+
+
+# A record must stay below the topics' max.message.bytes (kafka.MAX_RECORD_BYTES), with
+# room for the batch and headers around it.
+MAX_STEP_RECORD_BYTES = MAX_RECORD_BYTES - 64 * 1024
+
+
+class StepTooLarge(ValueError):
+    """A step's record is past what the broker accepts."""
+
+
+def _failure(
+    task_id: str, parent: Any, parent_request: Any, what: str, exc: Exception
+) -> StepResult:
+    """A failed step with an InternalError that says what went wrong, telling the parent."""
+    error = TaskError(
+        "InternalError", f"the interpreter could not {what}: {type(exc).__name__}: {exc}"
+    )
+    result = StepResult("failed", error=error)
+    result.effects.append(finished_effect(task_id, parent, parent_request, error))
+    return result
 
 
 @dataclass
@@ -220,6 +241,9 @@ class Engine:
         name = str(payload.get("program") or "")
         version = str(payload.get("version") or "")
         parent, parent_request = payload.get("parent"), payload.get("parent_request")
+        if not isinstance(parent, str | None) or not isinstance(parent_request, str | None):
+            # Hand-made start records only: a parent that is not a task id cannot be told.
+            parent, parent_request = None, None
         live = LiveTask(message.task_id, partition, name, version, None, "running")
         try:
             program = self.programs.compiled(name, version or None)
@@ -239,37 +263,42 @@ class Engine:
             error = TaskError(type(exc).__name__, f"cannot start task: {exc}")
             result = StepResult("failed", error=error)
             result.effects.append(finished_effect(message.task_id, parent, parent_request, error))
-            return self._finish(live, inbox, message, result, snapshot=b"")
+            return self._finish_failure(live, inbox, message, result)
         self.cache[message.task_id] = live
         return self._step(live, inbox, message)
 
     def _step(self, live: LiveTask, inbox: tuple[int, int], message: Message) -> StepOutcome:
         if message.kind == "timer" and message.request_id is not None:
             live.timers.pop(message.request_id, None)
+        # The parent to tell if the step fails below; a final step drops the VM.
+        parent = getattr(live.vm, "parent", None)
+        parent_request = getattr(live.vm, "parent_request", None)
         try:
             result = live.vm.step(message)
             snapshot = b"" if result.status in FINAL_STATUSES else live.vm.snapshot()
         except Exception as exc:  # a bug of ours or a limit the VM did not turn into an error
             log.exception("step of task %s failed inside the interpreter", live.task_id)
-            return self._fail_step(live, inbox, message, "run this step", exc)
+            failed = _failure(live.task_id, parent, parent_request, "run this step", exc)
+            return self._finish_failure(live, inbox, message, failed)
         try:
             return self._finish(live, inbox, message, result, snapshot)
-        except Exception as exc:  # an effect the wire refuses: the task fails, not the process
-            log.exception("effects of task %s could not be routed", live.task_id)
-            return self._fail_step(live, inbox, message, "send this step's effects", exc)
+        except Exception as exc:  # records the wire or the broker refuses: the task fails
+            log.exception("the step of task %s cannot be stored or sent", live.task_id)
+            failed = _failure(live.task_id, parent, parent_request, "store this step", exc)
+            return self._finish_failure(live, inbox, message, failed)
 
-    def _fail_step(
-        self, live: LiveTask, inbox: tuple[int, int], message: Message, what: str, exc: Exception
+    def _finish_failure(
+        self, live: LiveTask, inbox: tuple[int, int], message: Message, failed: StepResult
     ) -> StepOutcome:
-        """End the task as failed with an InternalError that says what went wrong."""
-        error = TaskError(
-            "InternalError", f"the interpreter could not {what}: {type(exc).__name__}: {exc}"
-        )
-        result = StepResult("failed", error=error)
-        parent = getattr(live.vm, "parent", None)
-        parent_request = getattr(live.vm, "parent_request", None)
-        result.effects.append(finished_effect(live.task_id, parent, parent_request, error))
-        return self._finish(live, inbox, message, result, b"")
+        """End the task as `failed` says; if even that cannot be stored (an error text the
+        wire refuses, a parent id that is not one), end it with a plain error and no effects:
+        the interpreter must never be left with a record it can only fail on."""
+        try:
+            return self._finish(live, inbox, message, failed, b"")
+        except Exception:
+            log.exception("task %s: its failure cannot be stored as it is", live.task_id)
+            plain = TaskError("InternalError", "the interpreter could not store this step")
+            return self._finish(live, inbox, message, StepResult("failed", error=plain), b"")
 
     def _finish(
         self,
@@ -279,6 +308,8 @@ class Engine:
         result: StepResult,
         snapshot: bytes,
     ) -> StepOutcome:
+        """The step's records: new state, effects, history. Raises, leaving `live` as it was,
+        when one of them cannot be encoded or is past the broker's record size."""
         now = self.clock_ms()
         # The step's number. The counter travels in the state record, committed with the
         # history event, so a step redone after an abort or a crash gets the same number.
@@ -294,11 +325,7 @@ class Engine:
             latest_version=self.programs.latest_version,
         )
         final = result.status in FINAL_STATUSES
-        live.status = result.status
-        live.steps = seq
-        live.timers = {} if final else routed.timers
-        if final:
-            live.vm = None
+        timers = {} if final else routed.timers
         error = None
         if result.error is not None:
             error = wire.to_json_text(
@@ -318,12 +345,10 @@ class Engine:
             result=wire.to_json_text(result.result) if result.status == "done" else None,
             error=error,
             updated_ms=now,
-            timers=tuple(sorted(live.timers.items())),
+            timers=tuple(sorted(timers.items())),
             steps=seq,
         )
-        live.state_value = wire.encode_state(state)
-        self.cache[live.task_id] = live
-        self.timers.set_task(live.partition, live.task_id, live.timers)
+        state_value = wire.encode_state(state)
         history = wire.encode_history(
             {
                 "task_id": live.task_id,
@@ -349,10 +374,27 @@ class Engine:
             }
         )
         records = [
-            Record(STATE, live.task_id, live.state_value, partition=live.partition),
+            Record(STATE, live.task_id, state_value, partition=live.partition),
             *routed.records,
             Record(HISTORY, live.task_id, history),
         ]
+        for record in records:  # the broker would refuse it, and the replay would again
+            size = len(record.value or b"")
+            if size > MAX_STEP_RECORD_BYTES:
+                raise StepTooLarge(
+                    f"a {record.topic} record of {size} bytes is past the limit of "
+                    f"{MAX_STEP_RECORD_BYTES} (a result, message, request or printed text "
+                    "that big cannot be stored)"
+                )
+        # Nothing above changed `live`: a failure there leaves the task as it was.
+        live.status = result.status
+        live.steps = seq
+        live.timers = timers
+        if final:
+            live.vm = None
+        live.state_value = state_value
+        self.cache[live.task_id] = live
+        self.timers.set_task(live.partition, live.task_id, live.timers)
         return StepOutcome(records, live)
 
     # -- timers ---------------------------------------------------------------------------

@@ -163,6 +163,16 @@ def unsendable(task: FakeTask, message: Message) -> StepResult:
     return StepResult("waiting", [request], waiting_for="echo")
 
 
+def unprintable(task: FakeTask, message: Message) -> StepResult:
+    """Finish with printed text the history cannot encode (a lone surrogate)."""
+    return StepResult("done", result=1, output=["\ud800"])
+
+
+def huge(task: FakeTask, message: Message) -> StepResult:
+    """Finish with a result past the broker's record size."""
+    return StepResult("done", result="x" * (21 * 1024 * 1024))
+
+
 def program() -> FakeProgram:
     return FakeProgram(
         "fake",
@@ -173,5 +183,7 @@ def program() -> FakeProgram:
             "spinner": spinner,
             "crasher": crasher,
             "unsendable": unsendable,
+            "unprintable": unprintable,
+            "huge": huge,
         },
     )

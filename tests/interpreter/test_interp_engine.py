@@ -135,4 +135,33 @@ def test_engine_loads_from_the_store_and_fails_a_crashing_step() -> None:
     assert [r.topic for r in out.records] == [STATE, HISTORY]  # no request went out
     refused = wire.decode_state(out.records[0].value or b"")
     assert refused.status == "failed"
-    assert "could not send this step's effects" in refused.error_value["message"]
+    assert "could not store this step" in refused.error_value["message"]
+
+
+def _child_start(task_id: str, entry: str, parent: object) -> p.Message:
+    payload = start_payload("fake", "f" * 64, entry, [], {}, "par", "par.1")
+    payload["parent"] = parent  # type: ignore[assignment]
+    return p.Message(task_id, "start", f"{task_id}:s", None, payload)
+
+
+def test_a_step_that_cannot_be_stored_fails_and_still_answers_the_parent() -> None:
+    engine = _engine()
+    for entry, why in (("unprintable", "surrogates not allowed"), ("huge", "StepTooLarge")):
+        part, key, value = _inbox(_child_start(f"kid-{entry}", entry, "par"))
+        out = engine.handle(part, 0, key, value)
+        state = wire.decode_state(out.records[0].value or b"")
+        assert state.status == "failed" and why in state.error_value["message"]
+        assert state.steps == 1  # the failed attempt did not take a step number
+        [answer] = [r for r in out.records if r.topic == INBOX]
+        told = wire.decode_message(answer.value or b"")
+        assert (told.task_id, told.kind, told.request_id) == ("par", "response", "par.1")
+        assert told.payload["ok"] is False
+
+
+def test_a_malformed_parent_in_a_start_record_does_not_stop_the_engine() -> None:
+    engine = _engine()
+    part, key, value = _inbox(_child_start("kid-odd", "huge", 123))
+    out = engine.handle(part, 0, key, value)
+    state = wire.decode_state(out.records[0].value or b"")
+    assert state.status == "failed"
+    assert [r.topic for r in out.records] == [STATE, HISTORY]  # nobody to tell
