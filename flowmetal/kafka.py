@@ -95,7 +95,11 @@ def read_topic(settings: Settings, topic: str, timeout: float = 30.0) -> Iterato
 
     from confluent_kafka import Consumer, KafkaException
 
-    consumer = Consumer(consumer_config(settings, f"{settings.topic_prefix}reader-{uuid.uuid4()}"))
+    group = f"{settings.topic_prefix}reader-{uuid.uuid4()}"
+    try:
+        consumer = Consumer(consumer_config(settings, group))
+    except KafkaException as exc:  # a malformed bootstrap address, say
+        raise ServiceError(f"cannot read {topic} from {settings.bootstrap}: {exc}") from exc
     try:
         yield from _read_to_end(consumer, topic, timeout)
     except KafkaException as exc:

@@ -37,7 +37,7 @@ from typing import Any
 from flowmetal.errors import LimitError
 from flowmetal.vm import methods, stdlib_json
 from flowmetal.vm.exceptions import EXC_TYPES, exc_repr, exc_str, is_instance
-from flowmetal.vm.objects import SeqIter, pending_range
+from flowmetal.vm.objects import SeqIter, pending_count, pending_range
 from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
 
 # The Python types behind the type-name builtins. bool before int matters
@@ -251,24 +251,24 @@ def _len(*args: Any) -> int:
 
 
 def _any(ctx: CallContext, iterable: Any, /) -> bool:
-    # An iterator is pulled only up to the first true item, as in Python; a range (or an
-    # iterator over one) is checked against the size limit before C loops over it.
-    return any(_lazily(ctx, iterable))
+    # An iterator or a range is pulled only up to the first true item, as in Python.
+    return any(bounded(ctx, iterable))
 
 
 def _all(ctx: CallContext, iterable: Any, /) -> bool:
-    return all(_lazily(ctx, iterable))
+    return all(bounded(ctx, iterable))
 
 
-def _lazily(ctx: CallContext, iterable: Any) -> Any:
-    """`iterable` itself when it is an iterator (to be pulled only as far as needed), or the
-    list of its items."""
-    if type(iterable) is SeqIter:
-        pending = pending_range(iterable)
-        if pending is not None:
-            ctx.check_size(pending)
-        return iterable
-    return _materialise(ctx, iterable)
+def bounded(ctx: CallContext, iterable: Any) -> Any:
+    """The items of `iterable` one by one, for native code that may stop early (any, all,
+    `in`): a range or an iterator over one is walked lazily, up to the size limit."""
+    if pending_range(iterable) is None:
+        yield from iterable if type(iterable) is SeqIter else _materialise(ctx, iterable)
+        return
+    for n, item in enumerate(iterable, 1):
+        if not n & 1023:
+            ctx.check_count(n, "iterator")  # items that do not exist yet: bound the walk
+        yield item
 
 
 def _round(number: Any, ndigits: Any = None) -> Any:
@@ -377,9 +377,9 @@ def _zip_rounds(ctx: CallContext, iterables: tuple[Any, ...], strict: bool) -> l
     round by round, until one runs out (the items pulled in that last round are lost)."""
     if not iterables:
         return []
-    pending = [pending_range(it) for it in iterables]
-    if all(p is not None for p in pending):  # nothing else bounds the rounds
-        ctx.check_size(min(pending, key=len))  # type: ignore[arg-type]
+    counts = [pending_count(it) for it in iterables]
+    if None not in counts:  # nothing else bounds the rounds
+        ctx.check_count(min(n for n in counts if n is not None), "zip() result")
     sources = [iter(it) for it in iterables]
     rows: list[tuple] = []
     while True:

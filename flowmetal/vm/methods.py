@@ -27,7 +27,7 @@ import functools
 import string
 from typing import Any
 
-from flowmetal.vm.objects import pending_range
+from flowmetal.vm.objects import SeqIter, pending_count, pending_range
 from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
 
 _CHEAP = 10_000  # results shorter than this cannot hurt; skip the size check
@@ -220,9 +220,10 @@ def _list_append(ctx: CallContext, xs: list, x: Any, /) -> None:
 
 
 def _list_extend(ctx: CallContext, xs: list, iterable: Any, /) -> None:
-    pending = pending_range(iterable)
+    iterable = not_over_itself(xs, iterable)
+    pending = pending_count(iterable)
     if pending is not None:
-        _check_len(ctx, len(xs) + len(pending))
+        ctx.check_count(len(xs) + pending, "list")
     xs.extend(iterable)
     ctx.check_size(xs)
 
@@ -248,9 +249,9 @@ def _grows(method: Any) -> Any:
 
     def fn(ctx: CallContext, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         for a in args:
-            pending = pending_range(a)
+            pending = pending_count(a)
             if pending is not None:
-                _check_len(ctx, len(obj) + len(pending))
+                ctx.check_count(len(obj) + pending, _type_name(obj))
         result = method(obj, *args, **kwargs)
         ctx.check_size(obj)
         if isinstance(result, str | list | tuple | dict | set | frozenset):
@@ -278,6 +279,28 @@ def _range_search(method: Any) -> Any:
         raise ValueError("sequence.index(x): x not in sequence")
 
     return fn
+
+
+def _walks(method: Any) -> Any:
+    """Wrap a method that walks its iterable arguments (set.isdisjoint, .issubset, ...):
+    a range, or an iterator over one, is checked against the size limit first."""
+
+    def fn(ctx: CallContext, obj: Any, /, *args: Any) -> Any:
+        for a in args:
+            pending = pending_count(a)
+            if pending is not None:
+                ctx.check_count(pending, "iterable")
+        return method(obj, *args)
+
+    return fn
+
+
+def not_over_itself(xs: list, iterable: Any) -> Any:
+    """An iterator over the list being extended, as a list of its items: Python's
+    `xs.extend(iter(xs))` grows the list as it walks it, for ever."""
+    if type(iterable) is SeqIter and iterable.seq is xs:
+        return list(iterable)
+    return iterable
 
 
 def _dict_fromkeys(ctx: CallContext, iterable: Any, value: Any = None, /) -> dict:
@@ -327,11 +350,12 @@ _TABLE: dict[str, dict[str, tuple[Any, bool]]] = {
         "update": (_grows(dict.update), True),
     },
     "set": {
+        **{name: (getattr(set, name), False) for name in "remove discard pop copy clear".split()},
         **{
-            name: (getattr(set, name), False)
+            name: (_walks(getattr(set, name)), True)
             for name in (
-                "remove discard pop intersection difference issubset issuperset isdisjoint "
-                "copy clear intersection_update difference_update"
+                "intersection difference issubset issuperset isdisjoint "
+                "intersection_update difference_update"
             ).split()
         },
         "add": (_grows(set.add), True),
@@ -341,9 +365,10 @@ _TABLE: dict[str, dict[str, tuple[Any, bool]]] = {
         "symmetric_difference_update": (_grows(set.symmetric_difference_update), True),
     },
     "frozenset": {
+        "copy": (frozenset.copy, False),
         **{
-            name: (getattr(frozenset, name), False)
-            for name in "intersection difference issubset issuperset isdisjoint copy".split()
+            name: (_walks(getattr(frozenset, name)), True)
+            for name in "intersection difference issubset issuperset isdisjoint".split()
         },
         "union": (_grows(frozenset.union), True),
         "symmetric_difference": (_grows(frozenset.symmetric_difference), True),

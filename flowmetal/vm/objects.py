@@ -13,6 +13,7 @@ Their Python `__name__` is set to what Python would call the type
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 
@@ -105,6 +106,18 @@ class SeqIter:
 
     def __repr__(self) -> str:
         return "<iterator>"
+
+
+def pending_count(x: Any) -> int | None:
+    """How many items `pending_range(x)` holds, saturating at sys.maxsize (len() of a range
+    longer than that raises OverflowError)."""
+    pending = pending_range(x)
+    if pending is None:
+        return None
+    try:
+        return len(pending)
+    except OverflowError:
+        return sys.maxsize
 
 
 def pending_range(x: Any) -> range | None:

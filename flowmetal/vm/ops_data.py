@@ -14,13 +14,13 @@ import itertools
 import operator
 from typing import Any
 
-from flowmetal.compile.opcodes import BINARY_OPS
-from flowmetal.vm.builtins import COMPLEX_POWER, DICT_VIEWS, type_name
+from flowmetal.compile.opcodes import BINARY_OPS, COMPARE_OPS
+from flowmetal.vm.builtins import COMPLEX_POWER, DICT_VIEWS, bounded, type_name
 from flowmetal.vm.exceptions import from_python
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.machine import FlowRaise, Machine, error
-from flowmetal.vm.methods import percent_format
-from flowmetal.vm.objects import UNBOUND, Cell, Function, SeqIter, pending_range
+from flowmetal.vm.methods import not_over_itself, percent_format
+from flowmetal.vm.objects import UNBOUND, Cell, Function, SeqIter, pending_count, pending_range
 
 _BINARY = [
     operator.add,
@@ -57,6 +57,8 @@ _SIZED = (str, list, tuple)
 _SIZED_TYPES = frozenset(_SIZED)
 _GUARDED = frozenset({_MUL, _POW, _LSHIFT})  # the operators that can blow a value up
 # A dict view's operators accept any iterable, walking it: a range must be checked first.
+_IN, _NOT_IN = COMPARE_OPS.index("in"), COMPARE_OPS.index("not in")
+_MEMBERSHIP = frozenset({_IN, _NOT_IN})
 _SET_OPS = frozenset(BINARY_OPS.index(s) for s in ("&", "|", "-", "^"))
 _VIEWS = frozenset(DICT_VIEWS)
 
@@ -249,9 +251,11 @@ class DataOps(Machine):
             s.append(b)
             self.op_BINARY(f, arg)
             return
-        elif arg == _ADD and type(a) is list and hasattr(b, "__len__"):
-            if len(a) + len(b) > self.limits.max_collection:
-                self.check_count(len(a) + len(b), type_name(a))
+        elif arg == _ADD and type(a) is list:
+            b = not_over_itself(a, b)
+            n = len(b) if hasattr(b, "__len__") else pending_count(b)
+            if n is not None and len(a) + n > self.limits.max_collection:
+                self.check_count(len(a) + n, type_name(a))
         try:
             r = _INPLACE[arg](a, b)
         except Exception as exc:
@@ -296,10 +300,14 @@ class DataOps(Machine):
     def op_COMPARE(self, f: Frame, arg: int) -> None:
         s = f.stack
         b = s.pop()
-        if type(b) is SeqIter:  # `x in it` walks the iterator
-            self._check_pending(b)
         try:
+            if type(b) is SeqIter and arg in _MEMBERSHIP:  # walks the iterator: bound it
+                found = any(x is s[-1] or x == s[-1] for x in bounded(self, b))
+                s[-1] = found if arg == _IN else not found
+                return
             s[-1] = _COMPARE[arg](s[-1], b)
+        except FlowRaise:
+            raise
         except Exception as exc:
             raise FlowRaise(from_python(exc)) from None
 
@@ -456,9 +464,12 @@ class DataOps(Machine):
 
     def op_UNPACK_SEQUENCE(self, f: Frame, arg: int) -> None:
         seq = f.stack.pop()
-        if pending_range(seq) is not None:
-            # As Python: take one more than needed and stop, however long the range is.
-            seq = list(itertools.islice(seq, arg + 1))
+        if type(seq) is SeqIter or type(seq) is range:
+            # As Python: take one more than needed and stop, however long the rest is.
+            try:
+                seq = list(itertools.islice(seq, arg + 1))
+            except Exception as exc:
+                raise FlowRaise(from_python(exc)) from None
         items = self._items(seq)
         if len(items) != arg:
             if len(items) > arg:

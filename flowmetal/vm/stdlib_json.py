@@ -34,6 +34,8 @@ def dumps(
     from flowmetal.vm.builtins import check_prospective
 
     if separators is not None:
+        if not isinstance(separators, list | tuple):  # not walked: it could be endless
+            raise TypeError("separators must be a (item_separator, key_separator) tuple")
         separators = tuple(separators)  # type: ignore[assignment]
     encoder = json.JSONEncoder(
         indent=indent,

@@ -46,6 +46,10 @@ class CallContext(Protocol):
         """Raise if `value` (a str or collection) is past the task's size limit; return it."""
         ...
 
+    def check_count(self, n: int, what: str = "result", unit: str = "elements") -> None:
+        """Raise if `n` items (of `what`) are past the task's size limit."""
+        ...
+
 
 class Builtin:
     """A native function visible to programs: `len`, `str.split` bound to a string, `flow.json.dumps`."""

@@ -42,6 +42,10 @@ class FakeCtx:
             raise LimitError(f"collection of {len(value)} elements is past the limit")
         return value
 
+    def check_count(self, n: int, what: str = "result", unit: str = "elements") -> None:
+        if n > self.limit:
+            raise LimitError(f"{what} of {n} {unit} is past the limit")
+
 
 def call(name: str, *args: Any, ctx: FakeCtx | None = None, **kwargs: Any) -> Any:
     return call_builtin(BUILTINS[name], ctx or FakeCtx(), args, kwargs)

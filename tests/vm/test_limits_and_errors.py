@@ -90,7 +90,6 @@ def test_deep_recursion_traceback_is_collapsed() -> None:
         "x = list(iter(range(10**12)))",
         "x = sorted(iter(range(10**12)))",
         "x = sum(iter(range(10**12)))",
-        "x = 5 in iter(range(10**12))",
         "x = [*iter(range(10**12))]",
         "a, *b = iter(range(10**12))",
         "x = ''.join(iter(range(10**12)))",
@@ -98,6 +97,14 @@ def test_deep_recursion_traceback_is_collapsed() -> None:
         "x = {1: 2}.keys() | range(10**12)",
         "x = {1: 2}.keys() - iter(range(10**12))",
         "x = list(zip(range(10**12), iter(range(10**12))))",
+        "x = list(zip(range(10**20), range(10**20)))",
+        "x = []\n    x.extend(range(10**20))",
+        "x = {-1}.isdisjoint(range(10**18))",
+        "x = set().issubset(iter(range(10**18)))",
+        "x = frozenset().intersection(range(10**18))",
+        "x = []\n    x += iter(range(10**18))",
+        "x = all(range(1, 10**12))",
+        "x = -1 in iter(range(10**12))",
     ],
 )
 def test_collection_size_limit_raises_limit_exceeded(body: str) -> None:

@@ -33,6 +33,10 @@ class FakeCtx:
             raise LimitError("past the limit")
         return value
 
+    def check_count(self, n: int, what: str = "result", unit: str = "elements") -> None:
+        if n > self.limit:
+            raise LimitError(f"{what} of {n} {unit} is past the limit")
+
 
 def m(obj: Any, name: str, *args: Any, ctx: FakeCtx | None = None, **kwargs: Any) -> Any:
     return call_builtin(get_attribute(obj, name), ctx or FakeCtx(), args, kwargs)

@@ -23,4 +23,17 @@ def main():
         x, y = iter(range(5))
     except ValueError as e:
         out.append(str(e))
+    it = iter([1, 2, 3, 4])
+    try:
+        x, y = it
+    except ValueError:
+        out.append(list(it))  # unpacking took one more than it needed, no further
+    big = iter(range(10**7))
+    out.append([big == big, big is None, 0 != big, 3 in big, next(big)])
+    out.append([any(range(10**7)), all(range(1, 10**3)), 10**5 in iter(range(10**12))])
+    out.append(list(zip(range(10**20), range(3))))
+    ys = [1, 2]
+    ys.extend(iter([3, 4]))
+    ys += iter([5])
+    out.append(ys)
     return out
