@@ -99,13 +99,22 @@ class SeqIter:
     def __next__(self) -> Any:
         self.check()
         i = self.index
-        if i < len(self.seq):
+        if i < length(self.seq):
             self.index = i + 1
             return self.seq[i]
         raise StopIteration
 
     def __repr__(self) -> str:
         return "<iterator>"
+
+
+def length(seq: Any) -> int:
+    """len(seq), also for a range longer than sys.maxsize (where len() overflows)."""
+    try:
+        return len(seq)
+    except OverflowError:
+        r: range = seq
+        return max(0, (r.stop - r.start + r.step - (1 if r.step > 0 else -1)) // r.step)
 
 
 def pending_count(x: Any) -> int | None:

@@ -15,7 +15,7 @@ from flowmetal.vm.builtins import to_iter, type_name
 from flowmetal.vm.exceptions import EXC_TYPES, from_python, is_instance, to_exc_value
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.machine import FlowRaise, Machine, _Returned, error
-from flowmetal.vm.objects import ForeverCM, SeqIter, TimeoutCM
+from flowmetal.vm.objects import ForeverCM, SeqIter, TimeoutCM, length
 from flowmetal.vm.values import ExcValue
 
 
@@ -62,7 +62,11 @@ class FlowOps(Machine):
                 raise FlowRaise(from_python(exc)) from None
         i = it.index
         seq = it.seq
-        if i < len(seq):
+        try:
+            more = i < len(seq)
+        except OverflowError:  # a range longer than sys.maxsize
+            more = i < length(seq)
+        if more:
             it.index = i + 1
             f.stack.append(seq[i])
         else:
