@@ -37,7 +37,7 @@ from typing import Any
 from flowmetal.errors import LimitError
 from flowmetal.vm import methods, stdlib_json
 from flowmetal.vm.exceptions import EXC_TYPES, exc_repr, exc_str, is_instance
-from flowmetal.vm.objects import SeqIter, pending_count, pending_range
+from flowmetal.vm.objects import SeqIter, check_pending, pending_count, pending_range
 from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
 
 # The Python types behind the type-name builtins. bool before int matters
@@ -234,9 +234,7 @@ def format_value(v: Any, spec: str = "", ctx: CallContext | None = None) -> str:
 def _materialise(ctx: CallContext, iterable: Any) -> list[Any]:
     """A list of the items of `iterable`, refusing a range (or an iterator over one) past the
     size limit before building it."""
-    pending = pending_range(iterable)
-    if pending is not None:
-        ctx.check_size(pending)
+    check_pending(ctx, iterable)
     return list(iterable)
 
 
@@ -457,9 +455,8 @@ def _type(obj: Any, /) -> Any:
 
 def _collection(kind: type) -> Any:
     def fn(ctx: CallContext, *args: Any, **kwargs: Any) -> Any:
-        pending = pending_range(args[0]) if args else None
-        if pending is not None:
-            ctx.check_size(pending)
+        if args:
+            check_pending(ctx, args[0])
         return ctx.check_size(kind(*args, **kwargs))
 
     return fn

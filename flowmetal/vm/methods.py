@@ -27,7 +27,7 @@ import functools
 import string
 from typing import Any
 
-from flowmetal.vm.objects import SeqIter, pending_count, pending_range
+from flowmetal.vm.objects import SeqIter, check_pending, pending_count
 from flowmetal.vm.values import Builtin, CallContext, ExcType, ExcValue
 
 _CHEAP = 10_000  # results shorter than this cannot hurt; skip the size check
@@ -53,9 +53,7 @@ def _str_replace(ctx: CallContext, s: str, old: str, new: str, count: int = -1, 
 
 
 def _str_join(ctx: CallContext, s: str, iterable: Any, /) -> str:
-    pending = pending_range(iterable)
-    if pending is not None:
-        ctx.check_size(pending)
+    check_pending(ctx, iterable)
     items = list(iterable)
     total = len(s) * max(len(items) - 1, 0)
     total += sum(len(x) for x in items if type(x) is str)
@@ -304,9 +302,7 @@ def not_over_itself(xs: list, iterable: Any) -> Any:
 
 
 def _dict_fromkeys(ctx: CallContext, iterable: Any, value: Any = None, /) -> dict:
-    pending = pending_range(iterable)
-    if pending is not None:
-        ctx.check_size(pending)
+    check_pending(ctx, iterable)
     return ctx.check_size(dict.fromkeys(iterable, value))
 
 

@@ -129,6 +129,14 @@ def pending_count(x: Any) -> int | None:
         return sys.maxsize
 
 
+def check_pending(ctx: Any, x: Any) -> None:
+    """Raise through `ctx.check_size` if `x` is a range, or an iterator over one, with more
+    items than the size limit: what native code calls before it walks a program's iterable."""
+    pending = pending_range(x)
+    if pending is not None:
+        ctx.check_size(pending)
+
+
 def pending_range(x: Any) -> range | None:
     """The items still to come from a range, or from an iterator over one, as a range.
 

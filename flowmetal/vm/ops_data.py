@@ -20,7 +20,7 @@ from flowmetal.vm.exceptions import from_python
 from flowmetal.vm.frame import Frame
 from flowmetal.vm.machine import FlowRaise, Machine, error
 from flowmetal.vm.methods import not_over_itself, percent_format
-from flowmetal.vm.objects import UNBOUND, Cell, Function, SeqIter, pending_count, pending_range
+from flowmetal.vm.objects import UNBOUND, Cell, Function, SeqIter, check_pending, pending_count
 
 _BINARY = [
     operator.add,
@@ -270,9 +270,7 @@ class DataOps(Machine):
         """Refuse, before native code walks it, a range or an iterator over one past the
         size limit (their items do not exist yet: nothing else bounds the work)."""
         for value in values:
-            pending = pending_range(value)
-            if pending is not None:
-                self.check_size(pending)
+            check_pending(self, value)
 
     def _guard(self, arg: int, a: Any, b: Any) -> None:
         """Refuse, before computing it, a result past the size limit."""
